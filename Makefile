@@ -1,0 +1,38 @@
+# Two commands for a newcomer (see README.md):
+#   make lab    -- create .venv, install everything (CPU torch first), open JupyterLab on lectures/
+#   make test   -- same set-up when needed, then the whole test suite (notebooks and browser included)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.invlab-installed
+
+.PHONY: setup lab test test-fast bench clean-venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch==2.13.0 first: it is the CPU build; an open range would pull a multi-GB CUDA build.
+# The stamp depends on pyproject.toml, so set-up reruns only when the dependencies change.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -q torch==2.13.0
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e ".[test]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+lab: setup
+	$(BIN)/jupyter lab --ServerApp.root_dir=lectures
+
+test: setup
+	bash scripts/ensure_chromium.sh
+	$(BIN)/python -m pytest tests lectures --nbval-lax --nbval-current-env -p no:cacheprovider
+
+# unit tests only (no notebooks, no browser): the quick loop while developing
+test-fast: setup
+	$(BIN)/python -m pytest tests -m "not browser" -q
+
+bench: setup
+	for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean-venv:
+	rm -rf $(VENV)
