@@ -112,7 +112,7 @@ def _ct(size):
 
 
 def _mri(size):
-    x = data.mri_slices("test", size)[0].to(torch.complex64)
+    x = data.mri_slices("test", size)[12].to(torch.complex64)
     A = op.MRI(op.cartesian_mask((size, size), acceleration=4, center_fraction=0.08, seed=0))
     return Task("MRI", A, x, lambda y: A.adjoint(y), "zero-filled |A^H y|", _log_magnitude,
                 "A = centred orthonormal 2-D FFT, then keep 1/4 of the k-space columns.")

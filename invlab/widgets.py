@@ -125,3 +125,46 @@ class ForwardGallery(W.VBox):
         naive_r = naive.abs() if naive.is_complex() else naive
         self.row.set(2, naive_r, title=t.simple_name, note=psnr_note(naive_r, x_true))
         self.y, self.naive = y, naive_r
+
+
+class PlotImage(W.Image):
+    """A matplotlib figure shown as a ``widgets.Image`` and redrawn in place.
+
+    The figure is a plain ``matplotlib.figure.Figure`` on an Agg canvas (no pyplot state, no
+    ``Output`` widget): update its artists (``line.set_data``, ``marker.set_data`` ...) and
+    call :meth:`refresh`, which renders the canvas and encodes it with fast PNG compression.
+
+    Parameters
+    ----------
+    figsize : tuple of float
+        Figure size in inches (rendered at ``dpi``).
+    dpi : int
+    width : int
+        Display width in CSS pixels (default: the rendered width).
+    """
+
+    def __init__(self, figsize=(4.0, 3.0), dpi: int = 80, width: int | None = None, nrows: int = 1,
+                 ncols: int = 1):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        self.fig = Figure(figsize=figsize, dpi=dpi)
+        FigureCanvasAgg(self.fig)
+        axes = self.fig.subplots(nrows, ncols, squeeze=False)
+        self.axes = list(axes.flat)
+        self.ax = self.axes[0]
+        w = width or int(figsize[0] * dpi)
+        super().__init__(format="png", width=w)
+
+    def refresh(self):
+        """Render the figure and send the new PNG to the browser."""
+        import io
+
+        import numpy as np
+        from PIL import Image
+
+        self.fig.canvas.draw()
+        rgba = np.asarray(self.fig.canvas.buffer_rgba())
+        buf = io.BytesIO()
+        Image.fromarray(rgba[..., :3]).save(buf, format="PNG", compress_level=1)
+        self.value = buf.getvalue()
