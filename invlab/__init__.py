@@ -1,9 +1,22 @@
 """invlab: machine learning for inverse problems in imaging, as an interactive course.
 
 The package behind the lecture notebooks in ``lectures/``: forward operators
-(:mod:`invlab.operators`), data (:mod:`invlab.data`), noise, metrics and plotting.
+(:mod:`invlab.operators`), data, noise, metrics and plotting, regularisers and classical
+solvers (lecture 1), and the interactive panels (:mod:`invlab.widgets`).
 """
-from . import operators, noise, metrics, viz, data
+import os as _os
 
-__all__ = ["operators", "noise", "metrics", "viz", "data"]
+import torch as _torch
+
+# One intra-op thread by default (override with INVLAB_NUM_THREADS). The course's problems are
+# small (<= 512^2) and interactive; on a 2-core laptop a second OpenMP thread competing with the
+# browser or another process made a 128^2 FFT ~200x slower (24 ms instead of 0.1 ms, measured
+# while a notebook and Chromium shared the cores), and it gains little when the machine is idle.
+_torch.set_num_threads(int(_os.environ.get("INVLAB_NUM_THREADS", "1")))
+
+from . import operators, noise, metrics, viz, data  # noqa: E402
+from . import regularisers, solvers, analysis, tasks, coursework, widgets  # noqa: E402
+
+__all__ = ["operators", "noise", "metrics", "viz", "data", "regularisers", "solvers", "analysis", "tasks",
+           "coursework", "widgets"]
 __version__ = "0.1.0"

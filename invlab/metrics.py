@@ -1,7 +1,6 @@
 """Image quality metrics in torch: PSNR and SSIM (checked against ``skimage.metrics``)."""
 from __future__ import annotations
 
-import math
 
 import torch
 import torch.nn.functional as F

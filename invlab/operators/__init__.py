@@ -11,11 +11,7 @@ from .sampling import Downsample
 from .mri import MRI, cartesian_mask, fft2c, ifft2c
 from .dense import Matrix
 from .gradient import Gradient
-
-try:  # Radon lives in its own module (it is the largest operator)
-    from .radon import Radon
-except ImportError:  # pragma: no cover - during development only
-    Radon = None
+from .radon import Radon
 
 __all__ = ["LinearOperator", "dot_test", "check_tensor", "Identity", "Mask", "Blur", "Downsample",
            "MRI", "cartesian_mask", "fft2c", "ifft2c", "Matrix", "Gradient", "Radon"]

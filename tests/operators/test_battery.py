@@ -30,8 +30,7 @@ def _factories():
         "sum_scaled": lambda n: op.Blur.box((n, n), 3) + 0.5 * op.Identity((n, n)) - op.Mask.random((n, n)),
         "adjoint_of_downsample": lambda n: op.Downsample((2 * n, 2 * n), 2).T,
     }
-    if op.Radon is not None:
-        f["radon"] = lambda n: op.Radon(n, torch.linspace(0, 180, 7)[:-1])
+    f["radon"] = lambda n: op.Radon(n, torch.linspace(0, 180, 7)[:-1])
     return f
 
 

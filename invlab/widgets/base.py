@@ -1,26 +1,12 @@
-"""Interactive panels for the lecture notebooks (ipywidgets).
-
-Design (see RECIPES.md, "Slider-update cost"): a panel is built once and then updated in
-place. Images are rendered to PNG bytes by :func:`invlab.viz.to_png` (PIL, fast compression)
-and shown in ``widgets.Image``; titles and numbers live in ``HTML`` widgets, not in the
-pixels. That keeps a slider update at a few milliseconds of kernel time and works in
-JupyterLab and in the presentation mode (Voilà) alike.
-
-Every panel exposes its controls as attributes (``panel.sigma``, ``panel.task`` ...) so a
-test can move them by setting ``.value``, and an ``update()`` method that recomputes
-and redraws.
-"""
+"""Building blocks of the panels: a row of images, a matplotlib plot as an image, sliders."""
 from __future__ import annotations
 
-import math
-
 import ipywidgets as W
-import torch
 
-from . import metrics, tasks
-from .viz import to_png
+from .. import metrics
+from ..viz import to_png
 
-__all__ = ["ImageRow", "log_slider", "ForwardGallery"]
+__all__ = ["ImageRow", "log_slider", "psnr_note", "PlotImage"]
 
 
 class ImageRow(W.HBox):
@@ -71,60 +57,6 @@ def log_slider(description: str, value: float, min_exp: float, max_exp: float, s
 def psnr_note(x, x_true) -> str:
     """``"PSNR 27.31 dB"`` for a displayed image (magnitude for complex)."""
     return f"PSNR {metrics.psnr(x, x_true):.2f} dB"
-
-
-class ForwardGallery(W.VBox):
-    """The gallery of forward models :math:`x \\mapsto y = Ax + n` (syllabus row 1.1).
-
-    Controls: ``task`` (denoising, deblurring, inpainting, super-resolution, CT, MRI),
-    ``sigma`` (noise standard deviation) and ``seed``. Panels: the ground truth
-    :math:`x`, the measurement :math:`y` (sinogram, log-magnitude k-space ...) and the
-    first naive image one can form from it, with its PSNR.
-
-    Parameters
-    ----------
-    size : int
-        Image size (128 keeps every update well under 50 ms).
-    width : int
-        Display width of each panel.
-    """
-
-    def __init__(self, size: int = 128, width: int = 256):
-        self.size = size
-        self._tasks: dict[str, tasks.Task] = {}
-        self.task = W.Dropdown(options=list(tasks.TASKS), value="deblurring", description="task")
-        self.sigma = W.FloatSlider(value=0.02, min=0.0, max=0.2, step=0.005, description="noise σ",
-                                   readout_format=".3f")
-        self.seed = W.IntSlider(value=0, min=0, max=9, description="seed")
-        self.info = W.HTML()
-        self.row = ImageRow(["x (ground truth)", "y = Ax + n", "naive image"], width=width)
-        for c in (self.task, self.sigma, self.seed):
-            c.observe(lambda change: self.update(), names="value")
-        super().__init__([W.HBox([self.task, self.sigma, self.seed]), self.info, self.row])
-        self.update()
-
-    def current(self) -> tasks.Task:
-        """The selected task (built once, then cached)."""
-        name = self.task.value
-        if name not in self._tasks:
-            self._tasks[name] = tasks.make(name, self.size)
-        return self._tasks[name]
-
-    def update(self):
-        """Recompute :math:`y` and the naive image for the current controls and redraw."""
-        t = self.current()
-        y = t.measure(self.sigma.value, seed=self.seed.value)
-        naive = t.simple_inverse(y)
-        x_true = t.x_true.abs() if t.x_true.is_complex() else t.x_true
-        self.info.value = f"<i>{t.description}</i>"
-        self.row.set(0, x_true)
-        view = t.measurement_view(y)
-        self.row.set(1, view, vmin=None if t.name in ("CT",) else 0.0,
-                     vmax=None if t.name in ("CT",) else 1.0,
-                     note=f"shape {tuple(y.shape)}{', complex' if y.is_complex() else ''}")
-        naive_r = naive.abs() if naive.is_complex() else naive
-        self.row.set(2, naive_r, title=t.simple_name, note=psnr_note(naive_r, x_true))
-        self.y, self.naive = y, naive_r
 
 
 class PlotImage(W.Image):

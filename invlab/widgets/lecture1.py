@@ -1,0 +1,373 @@
+"""Panels of lecture 1: least squares, SVD / Picard, Tikhonov, regularisers, L-curve, gradient descent.
+
+Each panel owns one small deblurring problem (a test image from :mod:`invlab.data`, a Gaussian
+blur, seeded noise), precomputes everything that does not depend on its sliders, and redraws
+in place. Quadratic regularisers are solved in closed form in Fourier (about a millisecond);
+TV and wavelet re-solve by ADMM warm-started from the previous solution.
+"""
+from __future__ import annotations
+
+import math
+
+import ipywidgets as W
+import numpy as np
+import torch
+
+from .. import analysis, data, metrics, noise, regularisers, solvers
+from .. import operators as op
+from .base import ImageRow, PlotImage, log_slider, psnr_note
+
+__all__ = ["DeblurProblem", "LeastSquaresPanel", "SVDPanel", "TikhonovPanel", "RegulariserPanel",
+           "LCurvePanel", "GradientDescentPanel", "REGULARISERS"]
+
+
+class DeblurProblem:
+    """Ground truth, blur operator and noisy data: :math:`y = k_\\sigma \\circledast x + n`.
+
+    Parameters
+    ----------
+    size : int
+        Image side (the ``camera`` test image by default).
+    blur : float
+        Gaussian blur standard deviation in pixels.
+    sigma : float
+        Noise standard deviation.
+    seed : int
+    image : str
+        Name of an :func:`invlab.data.image` (a test image: we evaluate, never train, on it).
+    """
+
+    def __init__(self, size=128, blur=1.5, sigma=0.01, seed=0, image="camera"):
+        self.x_true = data.image(image, size)
+        self.A = op.Blur.gaussian((size, size), blur)
+        self.sigma, self.seed = sigma, seed
+        self.clean = self.A(self.x_true)
+        self.y = noise.gaussian(self.clean, sigma, seed=seed)
+
+    def measure(self, sigma, seed):
+        """New noisy data for another noise level or seed (the clean blur is cached)."""
+        return noise.gaussian(self.clean, sigma, seed=seed)
+
+
+def _controls(panel, controls):
+    for c in controls:
+        c.observe(lambda change: panel.update(), names="value")
+    return W.HBox(controls)
+
+
+class LeastSquaresPanel(W.VBox):
+    """Naive least squares :math:`\\hat x = (A^{\\top}A)^{-1}A^{\\top}y` for two noise draws (row 1.2).
+
+    The blur is invertible, so the least-squares solution is the exact inverse, computed in
+    Fourier (``tikhonov(A, y, lam=0)``). Two draws of the same tiny noise give two wildly
+    different solutions: the inverse amplifies noise by up to :math:`1/s_{\\min}`.
+    Controls: ``sigma`` (noise level) and ``seed`` (first draw; the second uses ``seed + 1``).
+    """
+
+    def __init__(self, size=128, blur=1.0, width=256):
+        self.problem = DeblurProblem(size, blur)
+        self.sigma = W.FloatLogSlider(value=1e-3, base=10, min=-6, max=-1, step=0.25, description="noise σ",
+                                      readout_format=".1e")
+        self.seed = W.IntSlider(value=0, min=0, max=20, description="seed")
+        self.row = ImageRow(["y (draw 1)", "least squares, draw 1", "least squares, draw 2"], width)
+        self.info = W.HTML()
+        super().__init__([_controls(self, [self.sigma, self.seed]), self.row, self.info])
+        self.update()
+
+    def update(self):
+        p = self.problem
+        self.solutions = []
+        for i, s in enumerate((self.seed.value, self.seed.value + 1)):
+            y = p.measure(self.sigma.value, s)
+            if i == 0:
+                self.row.set(0, y, note=psnr_note(y, p.x_true))
+            x = solvers.tikhonov(p.A, y, 0.0)
+            self.solutions.append(x)
+            self.row.set(i + 1, x, note=psnr_note(x, p.x_true))
+        d = float((self.solutions[0] - self.solutions[1]).abs().max())
+        self.info.value = (f"The two noise draws differ by at most {2 * 4 * self.sigma.value:.1e} per pixel; "
+                           f"the two solutions differ by up to <b>{d:.2e}</b>.")
+
+
+class SVDPanel(W.VBox):
+    """SVD of a small blur, the Picard plot and truncated-SVD reconstructions (row 1.3).
+
+    The operator is a Gaussian blur on a ``n x n`` image, turned into its dense
+    :math:`n^2 \\times n^2` matrix; its SVD is computed once per blur width and cached.
+    Controls: ``blur`` (width), ``k`` (truncation index: keep the :math:`k` largest
+    singular components).
+    """
+
+    BLURS = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+
+    def __init__(self, n=32, sigma=0.01, width=256):
+        self.n = n
+        self.x_true = data.image("camera", n).double()
+        self.noise = noise.gaussian(torch.zeros(n, n, dtype=torch.float64), sigma, seed=0)
+        self._svd = {}
+        self.blur = W.SelectionSlider(options=list(self.BLURS), value=1.0, description="blur width")
+        self.k = W.IntSlider(value=n * n // 4, min=1, max=n * n, description="keep k")
+        self.plot = PlotImage(figsize=(4.6, 3.2), dpi=80)
+        self.row = ImageRow(["y", f"truncated SVD"], width)
+        self.info = W.HTML()
+        ax = self.plot.ax
+        ax.set_yscale("log")
+        ax.set_xlabel("index i")
+        (self.l_s,) = ax.plot([], [], label="$s_i$")
+        (self.l_uty,) = ax.plot([], [], ".", ms=2, label="$|u_i^T y|$")
+        (self.l_ratio,) = ax.plot([], [], ".", ms=2, label="$|u_i^T y| / s_i$")
+        self.vline = ax.axvline(0, color="k", lw=1)
+        ax.legend(loc="lower left", fontsize=8)
+        ax.set_xlim(0, n * n)
+        ax.set_ylim(1e-8, 1e6)
+        ax.set_title("Picard plot", fontsize=10)
+        self.plot.fig.tight_layout()
+        super().__init__([_controls(self, [self.blur, self.k]), W.HBox([self.plot, self.row]), self.info])
+        self.update()
+
+    def decomposition(self, blur):
+        """``(A, U, s, Vh)`` for a blur width (computed once, then cached)."""
+        if blur not in self._svd:
+            A = op.Blur.gaussian((self.n, self.n), blur)
+            self._svd[blur] = (A,) + tuple(analysis.svd(A))
+        return self._svd[blur]
+
+    def update(self):
+        A, U, s, Vh = self.decomposition(self.blur.value)
+        y = A(self.x_true) + self.noise
+        coef = U.T @ y.reshape(-1)
+        k = self.k.value
+        x = (Vh[:k].T @ (coef[:k] / s[:k])).reshape(self.n, self.n)
+        i = np.arange(1, len(s) + 1)
+        self.l_s.set_data(i, s.numpy())
+        self.l_uty.set_data(i, coef.abs().numpy())
+        self.l_ratio.set_data(i, (coef.abs() / s).numpy())
+        self.vline.set_xdata([k, k])
+        self.plot.refresh()
+        self.row.set(0, y, note=psnr_note(y, self.x_true))
+        self.row.set(1, x, title=f"truncated SVD, k = {k}", note=psnr_note(x, self.x_true))
+        self.x_tsvd = x
+        cond = float(s[0] / s[-1])
+        self.info.value = (f"condition number s<sub>1</sub>/s<sub>n</sub> = <b>{cond:.2e}</b>; "
+                           f"kept components down to s<sub>k</sub> = {float(s[k - 1]):.2e}")
+
+
+class TikhonovPanel(W.VBox):
+    """Tikhonov :math:`\\hat x = (A^{\\top}A + \\lambda I)^{-1}A^{\\top}y` with its filter factors (row 1.4).
+
+    For a circulant blur the singular values are :math:`|\\hat k(\\omega)|` and the filter
+    factors :math:`\\phi = s^2/(s^2+\\lambda)` say which frequencies survive.
+    Controls: ``lam`` (log scale) and ``sigma`` (noise level).
+    """
+
+    def __init__(self, size=256, blur=2.0, width=256):
+        self.problem = DeblurProblem(size, blur)
+        self.lam = log_slider("λ", 1e-2, -6, 1)
+        self.sigma = W.FloatSlider(value=0.01, min=0.0, max=0.1, step=0.005, description="noise σ",
+                                   readout_format=".3f")
+        self.s = torch.sort(self.problem.A.spectrum.abs().reshape(-1), descending=True).values
+        self.plot = PlotImage(figsize=(3.6, 3.0), dpi=80)
+        ax = self.plot.ax
+        idx = np.arange(1, len(self.s) + 1)
+        ax.loglog(idx, self.s.numpy(), color="0.6", label="$s_i$ (blur)")
+        (self.l_phi,) = ax.loglog(idx, np.ones(len(idx)), label="$\\phi_i = s_i^2/(s_i^2+\\lambda)$")
+        ax.set_ylim(1e-6, 2)
+        ax.set_xlabel("singular value index")
+        ax.legend(fontsize=8, loc="lower left")
+        ax.set_title("filter factors", fontsize=10)
+        self.plot.fig.tight_layout()
+        self.row = ImageRow(["y", "Tikhonov"], width)
+        super().__init__([_controls(self, [self.lam, self.sigma]), W.HBox([self.row, self.plot])])
+        self.update()
+
+    def update(self):
+        p = self.problem
+        y = p.measure(self.sigma.value, p.seed)
+        x = solvers.tikhonov(p.A, y, self.lam.value)
+        self.x = x
+        self.row.set(0, y, note=psnr_note(y, p.x_true))
+        self.row.set(1, x, title=f"Tikhonov, λ = {self.lam.value:.1e}", note=psnr_note(x, p.x_true))
+        self.l_phi.set_ydata(analysis.filter_factors(self.s, self.lam.value).numpy())
+        self.plot.refresh()
+
+
+def _reg_table():
+    return {
+        "Tikhonov ½‖x‖²": (regularisers.Tikhonov(), 1e-2),
+        "gradient-Tikhonov ½‖∇x‖²": (regularisers.GradientTikhonov(), 1e-2),
+        "TV ‖∇x‖₂,₁": (regularisers.TV(boundary="circular"), 1e-3),
+        "wavelet ‖Ψx‖₁": (regularisers.Wavelet(levels=3), 1e-3),
+    }
+
+
+REGULARISERS = tuple(_reg_table())
+
+
+class RegulariserPanel(W.VBox):
+    """The variational problem :math:`\\min_x \\tfrac12\\|Ax-y\\|^2 + \\lambda R(x)` for several :math:`R` (row 1.5).
+
+    Quadratic :math:`R` are solved in closed form; TV and wavelet by ADMM (``n_iter``
+    iterations), warm-started from the previous solution so that a slider step re-solves
+    live. Controls: ``reg`` (the regulariser) and ``lam``. Extra regularisers (e.g. a learned
+    one) can be passed as ``{"name": (regulariser, default_lam)}``.
+    """
+
+    def __init__(self, size=128, blur=1.5, sigma=0.01, width=256, n_iter=30, extra=None):
+        self.problem = DeblurProblem(size, blur, sigma)
+        self.table = _reg_table()
+        if extra:
+            self.table.update(extra)
+        self.n_iter = n_iter
+        self.reg = W.Dropdown(options=list(self.table), value="TV ‖∇x‖₂,₁", description="R(x)",
+                              layout=W.Layout(width="300px"))
+        self.lam = log_slider("λ", self.table[self.reg.value][1], -5, 0)
+        self.row = ImageRow(["y", "reconstruction", "error |x̂ − x|"], width)
+        self._x = {}
+        self._busy = False
+        self.reg.observe(self._on_reg, names="value")
+        self.lam.observe(lambda change: self.update(), names="value")
+        super().__init__([W.HBox([self.reg, self.lam]), self.row])
+        self.row.set(0, self.problem.y, note=psnr_note(self.problem.y, self.problem.x_true))
+        self.update()
+
+    def _on_reg(self, change):
+        self._busy = True
+        self.lam.value = self.table[change["new"]][1]
+        self._busy = False
+        self.update()
+
+    def solve(self, name, lam):
+        """Reconstruction for regulariser ``name`` at ``lam`` (warm-started for ADMM)."""
+        reg = self.table[name][0]
+        p = self.problem
+        if reg.quadratic:
+            return solvers.tikhonov(p.A, p.y, lam, reg=reg)
+        x, _ = solvers.admm(p.A, p.y, reg, lam, n_iter=self.n_iter, x0=self._x.get(name))
+        return x
+
+    def update(self):
+        if self._busy:
+            return
+        name, lam = self.reg.value, self.lam.value
+        x = self.solve(name, lam)
+        self._x[name] = x
+        self.x = x
+        self.row.set(1, x, title=f"{name}, λ = {lam:.1e}", note=psnr_note(x, self.problem.x_true))
+        self.row.set(2, (x - self.problem.x_true).abs(), vmin=0.0, vmax=0.25)
+
+
+class LCurvePanel(W.VBox):
+    """Choosing λ: the L-curve and the PSNR-vs-λ curve with a moving marker (row 1.6).
+
+    The curves are computed once for 41 values of λ (closed form, gradient-Tikhonov); the
+    slider moves a marker along them and shows the reconstruction. The dashed line is the
+    discrepancy principle's target :math:`\\|Ax_\\lambda - y\\| = \\sqrt{N}\\sigma`.
+    """
+
+    def __init__(self, size=128, blur=1.5, sigma=0.02, width=256):
+        self.problem = p = DeblurProblem(size, blur, sigma)
+        self.reg = regularisers.GradientTikhonov()
+        lams = torch.logspace(-5, 1, 41).tolist()
+        self.curve = analysis.l_curve(p.A, p.y, lams, reg=self.reg)
+        self.sweep = analysis.psnr_vs_lambda(p.A, p.y, p.x_true, lams, reg=self.reg)
+        self.lam = log_slider("λ", 1e-2, -5, 1)
+        self.plot = PlotImage(figsize=(6.4, 2.9), dpi=80, ncols=2)
+        a1, a2 = self.plot.axes
+        a1.loglog(self.curve["residual_norm"], self.curve["solution_norm"], "-", color="0.4")
+        a1.axvline(math.sqrt(size * size) * sigma, ls="--", color="C2", lw=1)
+        a1.set_xlabel("‖Ax − y‖")
+        a1.set_ylabel("‖∇x‖")
+        a1.set_title("L-curve", fontsize=10)
+        a2.semilogx(lams, self.sweep["psnr"], "-", color="0.4")
+        a2.set_xlabel("λ")
+        a2.set_ylabel("PSNR (dB)")
+        a2.set_title("PSNR vs λ", fontsize=10)
+        (self.m1,) = a1.plot([], [], "o", color="C3")
+        (self.m2,) = a2.plot([], [], "o", color="C3")
+        self.plot.fig.tight_layout()
+        self.row = ImageRow(["reconstruction"], width)
+        self.info = W.HTML()
+        super().__init__([_controls(self, [self.lam]), W.HBox([self.plot, self.row]), self.info])
+        self.update()
+
+    def update(self):
+        p, lam = self.problem, self.lam.value
+        x = solvers.tikhonov(p.A, p.y, lam, reg=self.reg)
+        res = float(torch.linalg.vector_norm(p.A(x) - p.y))
+        sol = math.sqrt(max(2 * float(self.reg(x)), 0.0))
+        self.m1.set_data([res], [sol])
+        self.m2.set_data([lam], [metrics.psnr(x, p.x_true)])
+        self.plot.refresh()
+        self.row.set(0, x, title=f"λ = {lam:.1e}", note=psnr_note(x, p.x_true))
+        self.info.value = (f"best λ on this image (oracle): {self.sweep['best_lam']:.1e} "
+                           f"→ {self.sweep['best_psnr']:.2f} dB")
+        self.x = x
+
+
+class GradientDescentPanel(W.VBox):
+    """Gradient descent :math:`x_{k+1} = x_k - \\eta\\,\\nabla f(x_k)` on Tikhonov-regularised deblurring (row 1.7).
+
+    :math:`f(x) = \\tfrac12\\|Ax-y\\|^2 + \\tfrac\\lambda2\\|x\\|^2` has an :math:`L`-Lipschitz
+    gradient with :math:`L = \\|A\\|^2 + \\lambda`; the iteration converges for
+    :math:`\\eta < 2/L` and diverges above. Controls: ``step`` (in units of :math:`1/L`) runs
+    the solver again; ``iteration`` scrubs the stored iterates without re-running.
+    """
+
+    def __init__(self, size=64, blur=1.5, lam=1e-2, n_iter=100, width=256):
+        self.problem = DeblurProblem(size, blur)
+        self.reg, self.lam_value, self.n_iter = regularisers.Tikhonov(), lam, n_iter
+        self.L = self.problem.A.norm() ** 2 + lam
+        self.step = W.FloatSlider(value=1.0, min=0.1, max=2.5, step=0.05, description="η · L",
+                                  readout_format=".2f")
+        self.iteration = W.IntSlider(value=n_iter, min=0, max=n_iter, description="iteration")
+        self.plot = PlotImage(figsize=(3.8, 3.0), dpi=80)
+        ax = self.plot.ax
+        ax.set_yscale("log")
+        ax.set_xlabel("iteration k")
+        ax.set_title("objective f(x_k) − min f", fontsize=10)
+        (self.l_obj,) = ax.plot([], [])
+        (self.marker,) = ax.plot([], [], "o", color="C3")
+        self.plot.fig.tight_layout()
+        self.row = ImageRow(["iterate"], width)
+        self.info = W.HTML()
+        x_star = solvers.tikhonov(self.problem.A, self.problem.y, lam)
+        self.f_star = solvers.objective(self.problem.A, self.problem.y, self.reg, lam, x_star)
+        self.step.observe(lambda change: self.run(), names="value")
+        self.iteration.observe(lambda change: self.show(), names="value")
+        super().__init__([W.HBox([self.step, self.iteration]), W.HBox([self.plot, self.row]), self.info])
+        self.run()
+
+    def run(self):
+        """Run gradient descent for the current step size, storing every iterate."""
+        p = self.problem
+        eta = self.step.value / self.L
+        x0 = torch.zeros_like(p.y)
+        _, self.history = solvers.gradient_descent(p.A, p.y, self.reg, self.lam_value, n_iter=self.n_iter,
+                                                   step=eta, x0=x0, keep_every=1)
+        self.iterates = [x0] + list(self.history["x"])
+        self.objective = [solvers.objective(p.A, p.y, self.reg, self.lam_value, x0)] + self.history["objective"]
+        gap = np.maximum(np.array(self.objective, dtype=float) - self.f_star, 1e-16)
+        gap = np.where(np.isfinite(gap), gap, np.nan)
+        self.gap = gap
+        self.l_obj.set_data(np.arange(len(gap)), gap)
+        ax = self.plot.ax
+        ax.set_xlim(0, self.n_iter)
+        finite = gap[np.isfinite(gap)]
+        ax.set_ylim(max(finite.min(), 1e-12) * 0.5, finite.max() * 2)
+        verdict = "converges" if self.step.value < 2 else "diverges"
+        colour = "green" if self.step.value < 2 else "red"
+        self.info.value = (f"η = {self.step.value:.2f}/L with L = ‖A‖² + λ = {self.L:.3f}: "
+                           f"η {'<' if self.step.value < 2 else '≥'} 2/L, so gradient descent "
+                           f"<b style='color:{colour}'>{verdict}</b>.")
+        self.show()
+
+    def show(self):
+        """Show the iterate selected by the ``iteration`` slider."""
+        k = min(self.iteration.value, len(self.iterates) - 1)
+        g = self.gap[k] if k < len(self.gap) else np.nan
+        self.marker.set_data([k], [g])
+        self.plot.refresh()
+        x = self.iterates[k]
+        finite = bool(torch.isfinite(x).all())
+        note = psnr_note(x, self.problem.x_true) if finite else "overflow (diverged)"
+        self.row.set(0, torch.nan_to_num(x, nan=0.0, posinf=1.0, neginf=0.0), title=f"x_{k}", note=note)
