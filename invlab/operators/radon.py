@@ -101,6 +101,8 @@ class _Geometry:
         n, c, r = size, size // 2, (size - 1) // 2      # centre pixel; radius seen at all angles
         self.base, self.turned = _quarter_turns(angles.tolist())
         self.n_a, self.n_q = len(self.base), n + 2
+        if self.n_a * n * n >= 2**31:
+            raise ValueError(f"Radon({size}, {len(angles)} angles) is too large for int32 sparse indices.")
         rows, cols = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
         xs, ys = (cols - c).flatten(), (c - rows).flatten()
         self.inside = xs * xs + ys * ys <= r * r
@@ -140,10 +142,12 @@ class _Geometry:
             q, wq = torch.empty(b - a, n_pix, dtype=key), torch.empty(b - a, n_pix)
             _footprints(self.xs, self.ys, *(t[a:b, None] for t in self.per_angle), q, wq)
             perm = torch.from_numpy(np.argsort(q.numpy(), axis=1, kind="stable"))
-            torch.gather(wq, 1, perm, out=w[a:b])
             torch.index_select(self.pix, 0, perm.view(-1), out=col[a:b].view(-1))
+            perm += torch.arange(b - a)[:, None] * n_pix            # flat indices, faster
+            torch.index_select(wq.view(-1), 0, perm.view(-1), out=w[a:b].view(-1))
             # row (angle, bin k) starts where the sorted q of that angle reaches k
-            torch.searchsorted(torch.gather(q, 1, perm), bins.repeat(b - a, 1), out=crow[a:b])
+            q_sorted = torch.index_select(q.view(-1), 0, perm.view(-1)).view(b - a, n_pix)
+            torch.searchsorted(q_sorted, bins.repeat(b - a, 1), out=crow[a:b])
         crow = torch.cat([(crow + torch.arange(n_a)[:, None] * n_pix).view(-1), torch.tensor([n_a * n_pix])])
         self.fwd = (crow.to(torch.int32), col.view(-1), w.view(-1))
 
@@ -194,8 +198,8 @@ def _geometry(size: int, angles: torch.Tensor) -> _Geometry:
 
 
 def _spmv(M: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    """``M @ v_i`` for each row ``v_i`` of ``v`` (a sparse mat-vec per image is fastest)."""
-    return torch.stack([torch.mv(M, vi) for vi in v])
+    """``M @ v_i`` for each row ``v_i`` of ``v``: a mat-vec for one image, else a mat-mat."""
+    return torch.mv(M, v[0])[None] if len(v) == 1 else (M @ v.T).T
 
 
 class Radon(LinearOperator):
@@ -206,7 +210,7 @@ class Radon(LinearOperator):
     detector bin ``size // 2`` holds the central ray, as in :func:`skimage.transform.radon`
     with ``circle=True`` (whose sinogram is the transpose of ours). Angles are measured
     counter-clockwise from the column axis: at :math:`0^\\circ` the projection sums each
-    column, at :math:`90^\\circ` each row (bottom row in bin 0).
+    column, at :math:`90^\\circ` each row (bin ``k`` gets row ``2 (size // 2) - k``).
 
     The object must lie in the inscribed disc: only pixels whose centre is within
     ``(size - 1) // 2`` of the centre are modelled (their footprint stays on the detector at
@@ -262,7 +266,7 @@ class Radon(LinearOperator):
                 v = torch.cat([v, v[:, g.turn.to(v.device)]])
             z = _spmv(Mw, v)
             z[:, 1:] += (_spmv(M1, v) - z)[:, :-1]
-            z = z.view(-1, m, n_q)[..., 1:n + 1]
+            z = z.reshape(-1, m, n_q)[..., 1:n + 1]
             y = v.new_empty(B, n_a, n)
             y[:, g.base] = z[:B]
             if turned:
@@ -289,8 +293,9 @@ class Radon(LinearOperator):
         :math:`h_0 = 1/4`, :math:`h_k = -1/(\\pi k)^2` for odd :math:`k`, 0 for even :math:`k`;
         its DC gain is not forced to 0), by FFT after zero-padding to at least twice the
         detector length (no wrap-around); then back-projected with :math:`A^{T}` and weighted
-        by :math:`\\pi / N_\\theta`, the angular step when the angles cover
-        :math:`[0^\\circ, 180^\\circ)` evenly.
+        by :math:`\\pi / N_\\theta`, the angular step of :math:`N_\\theta` angles spread evenly
+        over :math:`180^\\circ` (as in :func:`skimage.transform.iradon`; for a limited angular
+        range this keeps the mean value of the image).
 
         Parameters
         ----------
@@ -329,12 +334,12 @@ class _RadonFn(torch.autograd.Function):
         return ctx.op._apply(g, "adj" if ctx.kind == "fwd" else "fwd"), None, None
 
 
-_FILTERS = {}
+_FILTER_CACHE = {}
 
 
 def _filter(pad: int, name: str) -> torch.Tensor:
     """Frequency response (``pad // 2 + 1`` values) of the discrete ramp times a window."""
-    if (pad, name) not in _FILTERS:
+    if (pad, name) not in _FILTER_CACHE:
         k = torch.arange(pad, dtype=torch.float64)
         k = torch.minimum(k, pad - k)                    # circular distance to tap 0
         h = torch.where(k % 2 == 1, -1.0 / (math.pi * k.clamp(min=1)) ** 2, 0.0)
@@ -342,8 +347,8 @@ def _filter(pad: int, name: str) -> torch.Tensor:
         nu = torch.arange(pad // 2 + 1, dtype=torch.float64) / pad
         window = {"ramp": torch.ones_like(nu), "shepp-logan": torch.sinc(nu),
                   "cosine": torch.cos(math.pi * nu), "hann": torch.cos(math.pi * nu) ** 2}[name]
-        _FILTERS[pad, name] = torch.fft.rfft(h).real * window
-    return _FILTERS[pad, name]
+        _FILTER_CACHE[pad, name] = torch.fft.rfft(h).real * window
+    return _FILTER_CACHE[pad, name]
 
 
 def _angles(angles) -> torch.Tensor:

@@ -1,6 +1,4 @@
 """Radon: adjointness, shapes and batches, references (scikit-image), FBP quality, errors."""
-import math
-
 import numpy as np
 import pytest
 import torch
@@ -50,13 +48,23 @@ def test_adjoint_is_the_transpose_and_the_autograd_vjp(n, angles):
     v = torch.randn((2,) + A.out_shape, generator=_gen(), dtype=torch.float64)
     Atv = A.adjoint(v)
     torch.testing.assert_close(Atv.reshape(2, -1), v.reshape(2, -1) @ M, rtol=1e-12, atol=1e-12)
-    # autograd through A(x) must give the same vector-Jacobian product (also for fbp)
+    # autograd through A(x) gives the same vector-Jacobian product (A's backward is the adjoint)
     x = torch.randn((2,) + A.in_shape, generator=_gen(1), dtype=torch.float64, requires_grad=True)
     (g,) = torch.autograd.grad(A(x), x, v)
     torch.testing.assert_close(g, Atv, rtol=1e-12, atol=1e-12)
     y = torch.randn((2,) + A.out_shape, dtype=torch.float64, requires_grad=True)
     (gy,) = torch.autograd.grad(A.adjoint(y), y, x.detach())
     torch.testing.assert_close(gy, A(x.detach()), rtol=1e-12, atol=1e-12)
+
+
+def test_gradients_match_finite_differences():
+    """The backward passes (adjoint, FFT filtering) against finite differences of the forward."""
+    A = Radon(8, 6)
+    x = torch.rand(8, 8, generator=_gen(), dtype=torch.float64, requires_grad=True)
+    y = torch.rand(6, 8, generator=_gen(1), dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(A, (x,))
+    assert torch.autograd.gradcheck(A.adjoint, (y,))
+    assert torch.autograd.gradcheck(lambda v: A.fbp(v, filter="hann"), (y,))
 
 
 @pytest.mark.parametrize("n", [8, 9, 16])
