@@ -110,6 +110,7 @@ def main(argv=None):
                     help="seconds from one press to the next (at least the 0.4 s settle time)")
     ap.add_argument("--timeout", type=float, default=5.0, help="seconds before a press counts as missed")
     ap.add_argument("--no-floor", action="store_true", help="skip the slider -> Label floor")
+    ap.add_argument("--list-sliders", action="store_true", help="run the notebook, list its sliders, stop")
     ap.add_argument("--json", type=Path, help="also write the raw numbers here")
     ap.add_argument("--screenshot", default=None,
                     help="screenshot file under artifacts/browser/ (default: bench-<notebook>.png)")
@@ -143,11 +144,16 @@ def main(argv=None):
                 return 1
             page.wait_for_selector(h.OUTPUT_IMAGES, state="attached", timeout=15_000)
             handles = h.slider_handles(page)
+            if args.list_sliders:
+                for i, d in enumerate(h.slider_descriptions(page)):
+                    print(f"--slider {i}: {d}")
+                return 0
             if handles.count() <= args.slider:
                 print(f"bench_browser_latency: {nb} has {handles.count()} sliders, --slider {args.slider} not there")
                 return 1
             handle = handles.nth(args.slider)
             handle.scroll_into_view_if_needed()
+            slider_name = h.slider_descriptions(page)[args.slider]
             n_pictures = len(h.output_image_srcs(page))
 
             raw = {}
@@ -178,7 +184,8 @@ def main(argv=None):
         finally:
             browser.close()
 
-    print(f"notebook {nb}: Run All {run_s:.1f} s, {n_pictures} output pictures, slider #{args.slider}")
+    print(f"notebook {nb}: Run All {run_s:.1f} s, {n_pictures} output pictures, "
+          f"slider #{args.slider} ({slider_name.split(' = ')[0]})")
     print(f"Chromium {version} headless, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
           f"{args.presses} presses, {args.pause} s apart, after {args.warmup} warm-up presses")
     table(["measurement", "n", "median ms", "p90 ms", "min ms", "max ms", "missed"], rows)

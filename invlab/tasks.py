@@ -85,9 +85,11 @@ def _denoising(size):
 
 def _deblurring(size):
     x = data.image("camera", size)
-    A = op.Blur.gaussian((size, size), sigma=2.0 * size / 256)
+    blur = 2.0 * size / 256
+    A = op.Blur.gaussian((size, size), sigma=blur)
     return Task("deblurring", A, x, lambda y: y, "y itself", lambda y: y,
-                "A = circular convolution with a Gaussian (sigma = 2 px at 256^2).")
+                f"A = circular convolution with a Gaussian of standard deviation {blur:g} px "
+                f"(2 px at 256², scaled with the image).")
 
 
 def _inpainting(size):

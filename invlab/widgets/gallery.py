@@ -53,7 +53,7 @@ class ForwardGallery(W.VBox):
         naive = t.simple_inverse(y)
         x_true = t.x_true.abs() if t.x_true.is_complex() else t.x_true
         self.info.value = f"<i>{t.description}</i>"
-        self.row.set(0, x_true)
+        self.row.set(0, x_true, note=f"shape {tuple(x_true.shape)}")
         view = t.measurement_view(y)
         self.row.set(1, view, vmin=None if t.name in ("CT",) else 0.0,
                      vmax=None if t.name in ("CT",) else 1.0,

@@ -449,6 +449,18 @@ def slider_handles(page):
     return page.locator(SLIDER_HANDLE)
 
 
+def slider_descriptions(page) -> list[str]:
+    """``description = value`` of every slider handle, in the order of :func:`slider_handles`."""
+    return page.evaluate(
+        """(sel) => Array.from(document.querySelectorAll(sel)).map(h => {
+            const w = h.closest('.widget-slider');
+            const d = (w?.querySelector('.widget-label')?.textContent || '').trim();
+            return `${d || '(no description)'} = ${h.getAttribute('aria-valuetext')}`;
+        })""",
+        SLIDER_HANDLE,
+    )
+
+
 def handle_value(handle) -> str | None:
     """The slider's current value as shown (``aria-valuetext``, else the readout), or None.
 
