@@ -199,7 +199,7 @@ def blur_matrix_1d(n: int, sigma: float, boundary: str = "zero") -> torch.Tensor
         raise ValueError(f"n must be a positive integer, got {n!r}.")
     if boundary not in ("zero", "circular"):
         raise ValueError(f"boundary must be 'zero' or 'circular', got {boundary!r}.")
-    half = min(math.ceil(4 * sigma), n - 1) if boundary == "zero" else min(math.ceil(4 * sigma), (n - 1) // 2)
+    half = min(math.ceil(3 * sigma), n - 1 if boundary == "zero" else (n - 1) // 2)
     k = gaussian_kernel(sigma, 2 * half + 1)[half]  # 1-D profile (rows of the separable kernel)
     k = k / k.sum()
     i = torch.arange(n)
