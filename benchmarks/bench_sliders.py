@@ -16,6 +16,7 @@ import sys
 import time
 
 import numpy as np
+import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _timing import table  # noqa: E402
@@ -89,7 +90,7 @@ def main():
     rows.append(["forward gallery (deblurring)", "128²", "noise σ", *time_moves(gal.sigma), "≤ 50"])
     base = replot_baseline([tik.problem.x_true, tik.problem.y, tik.x])
     rows.append(["baseline: new matplotlib figure → PNG (what interact does)", "256²", "-", *base, "-"])
-    print(f"invlab {il.__version__}; torch threads: {il.solvers.torch.get_num_threads()}; times in ms (kernel side)")
+    print(f"invlab {il.__version__}; torch threads: {torch.get_num_threads()}; times in ms (kernel side)")
     table(["panel", "size", "control", "median", "p90", "budget"],
           [[r[0], r[1], r[2], f"{r[3]:.1f}", f"{r[4]:.1f}", r[5]] for r in rows])
 
