@@ -21,12 +21,21 @@ def process(path: str) -> None:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        cell.execution_count = None
+        cell.metadata.pop("execution", None)
         if "NBVAL_CHECK_OUTPUT" in cell.source:
-            cell.outputs = [o for o in cell.outputs if o.get("output_type") == "stream" and o.get("name") == "stdout"]
+            # nbval compares these: keep printed text and the value of the last expression
+            # (an execution count must stay, or nbval reports "unrun reference cell")
+            kept = []
+            for o in cell.outputs:
+                if o.get("output_type") == "stream" and o.get("name") == "stdout":
+                    kept.append(o)
+                elif o.get("output_type") == "execute_result":
+                    o["data"] = {"text/plain": o["data"]["text/plain"]}
+                    kept.append(o)
+            cell.outputs = kept
         else:
             cell.outputs = []
-        cell.metadata.pop("execution", None)
+            cell.execution_count = None
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
     print(f"{path}: executed in {elapsed:.1f} s, checked outputs stored")

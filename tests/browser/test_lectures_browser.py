@@ -11,7 +11,6 @@ Screenshots: ``artifacts/browser/<notebook>.png``.
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import sys
@@ -21,17 +20,7 @@ from pathlib import Path
 import pytest
 
 
-def _load_helpers():
-    name = "invlab_browser_helpers"  # same module object as conftest's
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("helpers.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-h = _load_helpers()
+h = sys.modules["invlab_browser_helpers"]  # loaded by conftest.py (which pytest imports first)
 
 # Notebooks that must run in the browser and whose first slider must change a picture.
 NOTEBOOKS = [
@@ -47,6 +36,9 @@ RUN_TIMEOUT = float(os.environ.get("INVLAB_BROWSER_RUN_TIMEOUT", 180))  # s for 
 CHANGE_TIMEOUT = 20.0    # seconds for the picture to change after the key presses
 WIDGET_TIMEOUT = 20.0    # seconds for widgets to render after Run All
 PRESSES = 3
+# Which slider to move, by the start of its description (default: the first slider). Lecture 1
+# moves its first λ slider (the Tikhonov panel), as its issue asks.
+SLIDER_BY_NOTEBOOK = {"lectures/01_inverse_problems.ipynb": "λ"}
 
 pytestmark = pytest.mark.browser
 
@@ -74,14 +66,21 @@ def test_notebook_runs_and_slider_changes_picture(page, jupyter_lab, notebook):
             page.wait_for_selector(selector, state="attached", timeout=WIDGET_TIMEOUT * 1000)
         except Exception:  # playwright TimeoutError
             pytest.fail(f"{notebook}: no {what} rendered within {WIDGET_TIMEOUT} s")
-    h.slider_handles(page).first.scroll_into_view_if_needed()
+    index = 0
+    prefix = SLIDER_BY_NOTEBOOK.get(notebook)
+    if prefix is not None:
+        names = h.slider_descriptions(page)
+        matches = [i for i, d in enumerate(names) if d.startswith(prefix)]
+        assert matches, f"{notebook}: no slider described {prefix!r}; sliders: {names}"
+        index = matches[0]
+    h.slider_handles(page).nth(index).scroll_into_view_if_needed()
 
     before = h.output_image_srcs(page)
-    value_before = h.slider_value(page, 0)
-    key = h.move_slider(page, 0, n=PRESSES, key="ArrowRight")
-    value_after = h.slider_value(page, 0)
+    value_before = h.slider_value(page, index)
+    key = h.move_slider(page, index, n=PRESSES, key="ArrowRight")
+    value_after = h.slider_value(page, index)
     assert key is not None and value_after != value_before, (
-        f"{notebook}: the arrow keys did not move the first slider (value {value_before})")
+        f"{notebook}: the arrow keys did not move slider #{index} (value {value_before})")
     try:
         after = h.wait_for_image_change(page, before, timeout=CHANGE_TIMEOUT)
     except Exception:  # playwright TimeoutError: reported by the assertion below
