@@ -22,7 +22,8 @@ class ImageRow(W.HBox):
 
     def __init__(self, titles, width: int = 256):
         self.images = [W.Image(format="png", width=width, height=width) for _ in titles]
-        self.captions = [W.HTML(f"<b>{t}</b>") for t in titles]
+        # fixed-size captions and images: a new value never moves anything else on the page
+        self.captions = [W.HTML(f"<b>{t}</b>", layout=W.Layout(width=f"{width}px", height="3em")) for t in titles]
         self.titles = list(titles)
         boxes = [W.VBox([c, im], layout=W.Layout(align_items="center")) for c, im in zip(self.captions, self.images)]
         super().__init__(boxes)
@@ -93,7 +94,9 @@ class PlotImage(W.Image):
         self.dynamic = []
         self._background = None
         w = width or int(figsize[0] * dpi)
-        super().__init__(format="png", width=w)
+        h = int(round(w * figsize[1] / figsize[0]))
+        # a fixed size spares the browser a re-layout on every new picture
+        super().__init__(format="png", width=w, height=h)
 
     def set_dynamic(self, *artists):
         """Artists that change on every update; everything else is cached as background."""

@@ -189,15 +189,17 @@ class TikhonovPanel(W.VBox):
         self.plot.fig.tight_layout()
         self.plot.set_dynamic(self.l_phi)
         self.row = ImageRow(["y", "Tikhonov"], width)
+        self._y_sigma = None
         super().__init__([_controls(self, [self.lam, self.sigma]), W.HBox([self.row, self.plot])])
         self.update()
 
     def update(self):
         p = self.problem
-        y = p.measure(self.sigma.value, p.seed)
-        x = solvers.tikhonov(p.A, y, self.lam.value)
+        if self._y_sigma != self.sigma.value:  # new data only when the noise level moved
+            self._y, self._y_sigma = p.measure(self.sigma.value, p.seed), self.sigma.value
+            self.row.set(0, self._y, note=psnr_note(self._y, p.x_true))
+        x = solvers.tikhonov(p.A, self._y, self.lam.value)
         self.x = x
-        self.row.set(0, y, note=psnr_note(y, p.x_true))
         self.row.set(1, x, title=f"Tikhonov, λ = {self.lam.value:.1e}", note=psnr_note(x, p.x_true))
         self.l_phi.set_ydata(analysis.filter_factors(self.s, self.lam.value).numpy())
         self.plot.refresh()
