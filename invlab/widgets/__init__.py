@@ -11,10 +11,10 @@ Every panel exposes its controls as attributes (``panel.sigma``, ``panel.lam`` .
 test can move them by setting ``.value``, and an ``update()`` method that recomputes and
 redraws.
 """
-from .base import ImageRow, PlotImage, log_slider, psnr_note
+from .base import ImageRow, IterationScrubber, PlotImage, log_slider, psnr_note
 from .gallery import ForwardGallery
 from .lecture1 import (GradientDescentPanel, LCurvePanel, LeastSquaresPanel, RegulariserPanel, SVDPanel,
                        TikhonovPanel)
 
-__all__ = ["ImageRow", "PlotImage", "log_slider", "psnr_note", "ForwardGallery", "LeastSquaresPanel", "SVDPanel",
+__all__ = ["ImageRow", "IterationScrubber", "PlotImage", "log_slider", "psnr_note", "ForwardGallery", "LeastSquaresPanel", "SVDPanel",
            "TikhonovPanel", "RegulariserPanel", "LCurvePanel", "GradientDescentPanel"]

@@ -124,3 +124,55 @@ class PlotImage(W.Image):
         buf = io.BytesIO()
         Image.fromarray(rgba[..., :3]).save(buf, format="PNG", compress_level=1)
         self.value = buf.getvalue()
+
+
+class IterationScrubber(W.VBox):
+    """Scrub through the stored iterates of any solver run, without re-running it.
+
+    Every iterative solver in :mod:`invlab.solvers` returns ``history`` with ``"objective"``
+    for every iteration and, when called with ``keep_every=k``, the iterates ``"x"`` (and
+    their iteration numbers ``"x_iter"``). This panel shows the selected iterate, its PSNR
+    when ``x_true`` is given, and a marker on the objective curve.
+
+    Parameters
+    ----------
+    history : dict
+        A solver's history, with ``"x"`` (run the solver with ``keep_every=``).
+    x_true : torch.Tensor, optional
+        Ground truth, for the PSNR caption.
+    title : str
+    width : int
+    """
+
+    def __init__(self, history: dict, x_true=None, title: str = "iterate", width: int = 256):
+        import numpy as np
+
+        if not history.get("x"):
+            raise ValueError("history has no stored iterates: run the solver with keep_every=1 (or k).")
+        self.history, self.x_true, self.title = history, x_true, title
+        n = len(history["x"])
+        self.iters = list(history.get("x_iter") or range(1, n + 1))
+        self.iteration = W.IntSlider(value=n - 1, min=0, max=n - 1, description="stored #")
+        self.row = ImageRow([title], width)
+        self.plot = PlotImage(figsize=(3.6, 3.0), dpi=80)
+        self._obj = np.asarray(history["objective"], dtype=float)
+        ax = self.plot.ax
+        ax.plot(np.arange(1, len(self._obj) + 1), self._obj, color="0.4")
+        ax.set_xlabel("iteration k")
+        ax.set_title("objective ½‖Ax − y‖² + λR(x)", fontsize=10)
+        (self.marker,) = ax.plot([], [], "o", color="C3")
+        self.plot.fig.tight_layout()
+        self.plot.set_dynamic(self.marker)
+        self.iteration.observe(lambda change: self.update(), names="value")
+        super().__init__([self.iteration, W.HBox([self.row, self.plot])])
+        self.update()
+
+    def update(self):
+        """Show the stored iterate chosen by the slider."""
+        i = self.iteration.value
+        k = self.iters[i]
+        x = self.history["x"][i]
+        note = psnr_note(x, self.x_true) if self.x_true is not None else None
+        self.row.set(0, x, title=f"{self.title}, iteration {k}", note=note)
+        self.marker.set_data([k], [self._obj[k - 1]])
+        self.plot.refresh()
