@@ -104,3 +104,19 @@ def test_gradient_descent_converges_below_and_diverges_above_two_over_L():
             assert "diverges" in p.info.value
             assert p.history.get("diverged") or p.gap[-1] > p.gap[0]
         assert len(gap) > 0
+
+
+def test_regulariser_panel_accepts_a_learned_regulariser():
+    from invlab import regularisers as R
+
+    h = torch.zeros(2, 3, 3, dtype=torch.float64)
+    h[0, 1, 1], h[0, 2, 1] = -0.1, 0.1  # a scaled gradient-Tikhonov as "learned" filters
+    h[1, 1, 1], h[1, 1, 2] = -0.1, 0.1
+    p = widgets.RegulariserPanel(size=32, width=64, n_iter=5, extra={"learned": (R.LearnedQuadratic(h), 1.0)})
+    p.reg.value = "learned"
+    assert p.lam.value == pytest.approx(1.0)
+    _move(p, p.lam, p.row)
+    # with these filters the learned regulariser at lam equals gradient-Tikhonov at 0.01 * lam
+    x_learned = p.solve("learned", 0.5)
+    x_grad = p.solve("gradient-Tikhonov ½‖∇x‖²", 0.005)
+    assert torch.allclose(x_learned.double(), x_grad.double(), atol=1e-4)
