@@ -650,7 +650,7 @@ class LearnedQuadratic(Regulariser):
 
     @classmethod
     def fit(cls, A, x_train: torch.Tensor, sigma: float, n_filters: int = 4, size: int = 5,
-            n_iter: int = 100, seed: int = 0) -> "LearnedQuadratic":
+            n_iter: int = 100, seed: int = 0, progress: bool = True) -> "LearnedQuadratic":
         """Fit the filters so that the regularised reconstruction is best in MSE on training pairs.
 
         Training pairs are :math:`y_n = Ax_n + \\sigma\\varepsilon_n` (seeded noise). With
@@ -680,6 +680,8 @@ class LearnedQuadratic(Regulariser):
             L-BFGS iterations.
         seed : int
             Seed of the noise and of the initial random filters.
+        progress : bool
+            Show a progress bar (``tqdm.auto``) over the L-BFGS function evaluations.
 
         Returns
         -------
@@ -737,13 +739,21 @@ class LearnedQuadratic(Regulariser):
         opt = torch.optim.LBFGS([h], max_iter=n_iter, line_search_fn="strong_wolfe",
                                 tolerance_grad=1e-12, tolerance_change=1e-14, history_size=20)
 
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=opt.defaults["max_eval"], desc="fitting filters (L-BFGS evaluations)",
+                   disable=not progress, leave=False)
+
         def closure():
             opt.zero_grad()
             loss = loss_of(S_of(h))
             loss.backward()
+            bar.update(1)
+            bar.set_postfix(mse=f"{loss.detach().item() / math.prod(shape):.2e}", refresh=False)
             return loss
 
         opt.step(closure)
+        bar.close()
         R = cls(h.detach())
         R.train_mse = float(loss_of(S_of(h.detach()))) / math.prod(shape)
         return R
