@@ -1,6 +1,6 @@
 """Parallel-beam CT: the discrete Radon transform, its exact adjoint and filtered back-projection.
 
-Introduced in lecture 2 (tomography).
+Introduced in lecture 0 (the gallery of forward models); the subject of lecture 4 (CT).
 
 The Radon transform of an image :math:`f(x, y)` is the set of its line integrals
 
