@@ -31,7 +31,7 @@ def main():
         xc = x.to(torch.complex64)
         kc = M(xc)
         mask = M.mask.numpy()
-        rows.append([f"MRI (R=4)", f"{n}²",
+        rows.append(["MRI (R=4)", f"{n}²",
                      f"{median_ms(lambda: M(xc)):.2f}", f"{median_ms(lambda: M.adjoint(kc)):.2f}",
                      f"{median_ms(lambda: mask * np.fft.fftshift(np.fft.fft2(np.fft.ifftshift(xn), norm='ortho'))):.2f}",
                      "numpy.fft centred fft2 + mask"])

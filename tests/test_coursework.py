@@ -17,7 +17,6 @@ def tikhonov_no_conj(A, y, lam):
 
 
 def tikhonov_complex(A, y, lam):
-    a = A.spectrum
     return torch.fft.ifft2(torch.fft.fft2(y))
 
 

@@ -51,13 +51,12 @@ class ForwardGallery(W.VBox):
         t = self.current()
         y = t.measure(self.sigma.value, seed=self.seed.value)
         naive = t.simple_inverse(y)
+        naive = naive.abs() if naive.is_complex() else naive  # MRI: magnitude image
         x_true = t.x_true.abs() if t.x_true.is_complex() else t.x_true
         self.info.value = f"<i>{t.description}</i>"
         self.row.set(0, x_true, note=f"shape {tuple(x_true.shape)}")
-        view = t.measurement_view(y)
-        self.row.set(1, view, vmin=None if t.name in ("CT",) else 0.0,
-                     vmax=None if t.name in ("CT",) else 1.0,
+        # shown in the [0, 1] window: the CT and MRI measurement views are rescaled to it
+        self.row.set(1, t.measurement_view(y),
                      note=f"shape {tuple(y.shape)}{', complex' if y.is_complex() else ''}")
-        naive_r = naive.abs() if naive.is_complex() else naive
-        self.row.set(2, naive_r, title=t.simple_name, note=psnr_note(naive_r, x_true))
-        self.y, self.naive = y, naive_r
+        self.row.set(2, naive, title=t.simple_name, note=psnr_note(naive, x_true))
+        self.y, self.naive = y, naive

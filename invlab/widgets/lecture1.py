@@ -112,7 +112,7 @@ class SVDPanel(W.VBox):
         self.blur = W.SelectionSlider(options=list(self.BLURS), value=2.0, description="blur width")
         self.k = W.IntSlider(value=n * n // 4, min=1, max=n * n, description="keep k")
         self.plot = PlotImage(figsize=(4.6, 3.2), dpi=80)
-        self.row = ImageRow(["y", f"truncated SVD"], width)
+        self.row = ImageRow(["y", "truncated SVD"], width)
         self.info = W.HTML()
         ax = self.plot.ax
         ax.set_yscale("log")
