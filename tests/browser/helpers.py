@@ -649,3 +649,75 @@ def count_updates_in_burst(page, handle_locator, key: str, n: int = 10, target: 
         for k in set(change["keys"]):
             per_element[k] = per_element.get(k, 0) + 1
     return max(per_element.values(), default=0)
+
+
+# --------------------------------------------------------------------------- layout checks
+
+_LAYOUT_PROBE_JS = """
+() => {
+    // Every widget output area (one panel per cell output): its captions (HTML widgets), its
+    // pictures (<img>) and its text labels. For each caption: the rectangle of its *text* (a DOM
+    // Range over its content, so text that overflows the widget box counts), whether the box clips
+    // its text (scrollHeight/scrollWidth beyond clientHeight/clientWidth), and every picture whose
+    // box it intersects.
+    const rect = (r) => ({left: r.left, top: r.top, right: r.right, bottom: r.bottom});
+    const hit = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5
+                          && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+    const out = [];
+    const areas = Array.from(document.querySelectorAll('.jp-OutputArea-output'));
+    areas.forEach((area, ai) => {
+        const imgs = Array.from(area.querySelectorAll('img')).filter(i => i.getBoundingClientRect().width > 0);
+        const caps = Array.from(area.querySelectorAll('.widget-html'));
+        if (!imgs.length || !caps.length) return;
+        const areaRect = area.getBoundingClientRect();
+        caps.forEach((cap, ci) => {
+            const content = cap.querySelector('.widget-html-content') || cap;
+            const text = (content.innerText || '').trim();
+            if (!text) return;
+            const range = document.createRange();
+            range.selectNodeContents(content);
+            const rects = Array.from(range.getClientRects()).filter(r => r.width > 0 && r.height > 0);
+            const overlaps = [];
+            imgs.forEach((img, ii) => {
+                const ir = img.getBoundingClientRect();
+                if (rects.some(r => hit(r, ir)) || hit(cap.getBoundingClientRect(), ir))
+                    overlaps.push(ii);
+            });
+            const box = cap.getBoundingClientRect();
+            out.push({
+                area: ai, caption: ci, text: text.replace(/\\s+/g, ' ').slice(0, 80),
+                overlaps,
+                clippedV: content.scrollHeight > cap.clientHeight + 1 || cap.scrollHeight > cap.clientHeight + 1,
+                clippedH: content.scrollWidth > cap.clientWidth + 1 || cap.scrollWidth > cap.clientWidth + 1,
+                outside: box.right > areaRect.right + 1,
+                heights: [content.scrollHeight, cap.clientHeight],
+            });
+        });
+    });
+    return out;
+}
+"""
+
+
+def caption_problems(page) -> list[str]:
+    """Captions (HTML widgets) of widget panels that overlap a picture or clip their text.
+
+    For every output area holding both pictures and HTML widgets: a caption's text rectangles
+    (and its box) must not intersect any picture, its text must fit its box
+    (``scrollHeight <= clientHeight`` and the same horizontally), and it must not stick out of the
+    output area. Returns one readable line per problem (empty: all good).
+    """
+    problems = []
+    for c in page.evaluate(_LAYOUT_PROBE_JS):
+        what = []
+        if c["overlaps"]:
+            what.append(f"overlaps picture(s) {c['overlaps']}")
+        if c["clippedV"]:
+            what.append(f"text clipped vertically (scrollHeight {c['heights'][0]} > clientHeight {c['heights'][1]})")
+        if c["clippedH"]:
+            what.append("text clipped horizontally")
+        if c["outside"]:
+            what.append("sticks out of the output area")
+        if what:
+            problems.append(f"output #{c['area']} caption #{c['caption']} {c['text']!r}: " + "; ".join(what))
+    return problems

@@ -66,6 +66,8 @@ def test_notebook_runs_and_slider_changes_picture(page, jupyter_lab, notebook):
             page.wait_for_selector(selector, state="attached", timeout=WIDGET_TIMEOUT * 1000)
         except Exception:  # playwright TimeoutError
             pytest.fail(f"{notebook}: no {what} rendered within {WIDGET_TIMEOUT} s")
+    _check_captions(page, notebook)
+
     index = 0
     prefix = SLIDER_BY_NOTEBOOK.get(notebook)
     if prefix is not None:
@@ -132,3 +134,31 @@ def _check_kernel_and_stderr(page):
     _, kernel_python, _version = lines[0].split()
     assert kernel_python == sys.executable, (kernel_python, sys.executable)
     assert page.locator(h.STDERR_OUTPUT).count() >= 1, "expected the tqdm bar on stderr"
+
+
+NARROW = {"width": 1280, "height": 800}
+
+
+def _settle(page, seconds: float = 2.0) -> None:
+    """Wait until the number of rendered pictures stops changing (widgets render lazily)."""
+    last, stable_since = -1, time.monotonic()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        n = len(h.output_image_srcs(page))
+        if n != last:
+            last, stable_since = n, time.monotonic()
+        elif time.monotonic() - stable_since > seconds:
+            return
+        time.sleep(0.25)
+
+
+def _check_captions(page, notebook):
+    """No caption overlaps a picture or clips its text, at 1400 px and at 1280 px wide."""
+    _settle(page)
+    for viewport in (h.VIEWPORT, NARROW):
+        page.set_viewport_size(viewport)
+        time.sleep(0.5)
+        problems = h.caption_problems(page)
+        assert not problems, (f"{notebook} at {viewport['width']}x{viewport['height']}: "
+                              f"{len(problems)} caption problem(s):\n" + "\n".join(problems[:20]))
+    page.set_viewport_size(h.VIEWPORT)
