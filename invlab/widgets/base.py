@@ -6,41 +6,199 @@ import ipywidgets as W
 from .. import metrics
 from ..viz import to_png
 
-__all__ = ["ImageRow", "log_slider", "psnr_note", "PlotImage"]
+__all__ = ["ImageRow", "AxesView", "log_slider", "psnr_note", "PlotImage", "label_log_axis"]
+
+
+def _check_positive_int(value, name: str, minimum: int = 1) -> int:
+    """``value`` as an int >= ``minimum``, or a ValueError/TypeError naming ``name``."""
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__}).")
+    value = int(value)
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}.")
+    return value
+
+
+# One caption line: font size and line height in CSS pixels. The caption box is exactly
+# ``lines`` lines tall, so its text never runs under the picture and a new caption never moves
+# anything (JupyterLab's default line height for HTML widgets is 28 px, which made two lines
+# overflow a 3em box).
+CAPTION_FONT_PX = 13
+CAPTION_LINE_PX = 17
 
 
 class ImageRow(W.HBox):
     """A row of images, each with a caption above it, updated in place.
+
+    Each caption sits in a box of fixed size, ``lines`` text lines tall and as wide as the
+    image, so captions never overlap the pictures and an update never re-lays out the page.
+    The row wraps onto a second line when the notebook is too narrow.
 
     Parameters
     ----------
     titles : list of str
         One caption per image (can be changed later by :meth:`set`).
     width : int
-        Display width of each image in CSS pixels.
+        Display width (and height) of each image in CSS pixels.
+    lines : int
+        Height of each caption box in text lines (title, which may wrap, plus the note).
+    pixelated : bool
+        Show small images with nearest-neighbour pixels: an image smaller than ``width`` is
+        enlarged by an integer factor (pixel repetition) before encoding, so the browser does
+        not blur it.
+
+    Raises
+    ------
+    ValueError
+        For an empty ``titles``, ``width < 1`` or ``lines < 1``.
+    TypeError
+        For a non-integer ``width`` or ``lines`` or non-string titles.
     """
 
-    def __init__(self, titles, width: int = 256):
-        self.images = [W.Image(format="png", width=width, height=width) for _ in titles]
-        # fixed-size captions and images: a new value never moves anything else on the page
-        self.captions = [W.HTML(f"<b>{t}</b>", layout=W.Layout(width=f"{width}px", height="3em")) for t in titles]
+    def __init__(self, titles, width: int = 256, lines: int = 3, pixelated: bool = True):
+        if isinstance(titles, str) or not hasattr(titles, "__len__"):
+            raise TypeError(f"titles must be a list of str, got {titles!r}.")
+        if len(titles) == 0:
+            raise ValueError("titles must hold at least one caption, got an empty list.")
+        if not all(isinstance(t, str) for t in titles):
+            raise TypeError(f"titles must be a list of str, got {titles!r}.")
+        width = _check_positive_int(width, "width")
+        lines = _check_positive_int(lines, "lines")
+        self.width, self.lines, self.pixelated = width, lines, bool(pixelated)
+        self.images = [W.Image(format="png", width=width, height=width,
+                               layout=W.Layout(width=f"{width}px", height=f"{width}px",
+                                               flex="0 0 auto"))
+                       for _ in titles]
+        cap_h = lines * CAPTION_LINE_PX + 4
+        self.captions = [W.HTML(self._caption_html(t, None),
+                                layout=W.Layout(width=f"{width}px", height=f"{cap_h}px",
+                                                flex="0 0 auto", overflow="hidden", margin="0"))
+                         for t in titles]
+        for c in self.captions:
+            c.add_class("invlab-caption")
         self.titles = list(titles)
-        boxes = [W.VBox([c, im], layout=W.Layout(align_items="center")) for c, im in zip(self.captions, self.images)]
-        super().__init__(boxes)
+        boxes = [W.VBox([c, im], layout=W.Layout(align_items="center", flex="0 0 auto",
+                                                 margin="0 4px 4px 0"))
+                 for c, im in zip(self.captions, self.images)]
+        super().__init__(boxes, layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
+        self.add_class("invlab-imagerow")
         self.pngs = [b""] * len(titles)
+
+    @staticmethod
+    def _caption_html(title: str, note: str | None) -> str:
+        # explicit font size and line height: the box height in set() counts on them
+        html = (f"<div style='font-size:{CAPTION_FONT_PX}px;line-height:{CAPTION_LINE_PX}px;"
+                f"white-space:normal;overflow-wrap:anywhere'><b>{title}</b>")
+        if note:
+            html += f"<br><span style='font-family:monospace'>{note}</span>"
+        return html + "</div>"
 
     def set(self, i: int, img, vmin=0.0, vmax=1.0, cmap=None, title: str | None = None,
             note: str | None = None):
-        """Show ``img`` in slot ``i``; ``note`` (e.g. a PSNR) goes under the title."""
+        """Show ``img`` in slot ``i``.
+
+        Parameters
+        ----------
+        i : int
+            Slot index.
+        img : torch.Tensor or numpy.ndarray
+            2-D image (complex: magnitude).
+        vmin, vmax : float or None
+            Grey-level window (``None``: the image's own range).
+        cmap : str, optional
+            Matplotlib colormap name (default grey).
+        title : str, optional
+            New title (kept for later updates).
+        note : str, optional
+            Second caption line, e.g. a PSNR.
+        """
         if title is not None:
             self.titles[i] = title
-        caption = f"<b>{self.titles[i]}</b>"
-        if note:
-            caption += f"<br><span style='font-family:monospace'>{note}</span>"
-        self.captions[i].value = caption
+        self.captions[i].value = self._caption_html(self.titles[i], note)
+        if self.pixelated:
+            img = _upscale_nearest(img, self.width)
         png = to_png(img, vmin=vmin, vmax=vmax, cmap=cmap)
         self.pngs[i] = png
         self.images[i].value = png
+
+
+    def set_png(self, i: int, png: bytes, title: str | None = None, note: str | None = None):
+        """Show ready-made PNG bytes in slot ``i`` (e.g. a plot with axes, see :class:`AxesView`).
+
+        The PNG should be ``width`` x ``width`` pixels so that nothing moves.
+        """
+        if not isinstance(png, (bytes, bytearray)):
+            raise TypeError(f"png must be bytes, got {type(png).__name__}.")
+        if title is not None:
+            self.titles[i] = title
+        self.captions[i].value = self._caption_html(self.titles[i], note)
+        self.pngs[i] = bytes(png)
+        self.images[i].value = bytes(png)
+
+
+class AxesView:
+    """An image drawn on labelled axes, rendered to a square PNG of fixed size.
+
+    For measurements that are not pictures (a sinogram, k-space): the axes say what the rows
+    and columns are. The figure is built once; :meth:`png` only swaps the data and redraws
+    (about 15 ms at 256 px).
+
+    Parameters
+    ----------
+    width : int
+        Side of the square PNG in pixels (use the :class:`ImageRow` width).
+    xlabel, ylabel : str
+    extent : tuple of float
+        ``(left, right, bottom, top)`` as in ``imshow``.
+    """
+
+    def __init__(self, width: int, xlabel: str, ylabel: str, extent):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        width = _check_positive_int(width, "width")
+        dpi = 80
+        self.fig = Figure(figsize=(width / dpi, width / dpi), dpi=dpi)
+        FigureCanvasAgg(self.fig)
+        self.ax = self.fig.add_subplot()
+        import numpy as np
+
+        self.im = self.ax.imshow(np.zeros((2, 2)), cmap="gray", vmin=0, vmax=1, extent=extent,
+                                 aspect="auto", interpolation="nearest")
+        self.ax.set_xlabel(xlabel, fontsize=10)
+        self.ax.set_ylabel(ylabel, fontsize=10)
+        self.ax.tick_params(labelsize=9)
+        self.fig.tight_layout(pad=0.4)
+
+    def png(self, img, vmin: float = 0.0, vmax: float = 1.0) -> bytes:
+        """PNG bytes of ``img`` (2-D) drawn on the axes with grey levels ``[vmin, vmax]``."""
+        import io
+
+        import numpy as np
+        from PIL import Image
+
+        from ..viz import to_numpy
+
+        self.im.set_data(to_numpy(img))
+        self.im.set_clim(vmin, vmax)
+        self.fig.canvas.draw()
+        rgba = np.asarray(self.fig.canvas.buffer_rgba())
+        buf = io.BytesIO()
+        Image.fromarray(rgba[..., :3]).save(buf, format="PNG", compress_level=1)
+        return buf.getvalue()
+
+
+def _upscale_nearest(img, width: int):
+    """Repeat the pixels of a small image by the integer factor that brings it closest to ``width``."""
+    from ..viz import to_numpy
+
+    a = to_numpy(img)
+    f = width // max(a.shape)
+    if f >= 2:
+        a = a.repeat(f, axis=0).repeat(f, axis=1)
+    return a
 
 
 def log_slider(description: str, value: float, min_exp: float, max_exp: float, step: float = 0.05,
@@ -58,6 +216,41 @@ def log_slider(description: str, value: float, min_exp: float, max_exp: float, s
 def psnr_note(x, x_true) -> str:
     """``"PSNR 27.31 dB"`` for a displayed image (magnitude for complex)."""
     return f"PSNR {metrics.psnr(x, x_true):.2f} dB"
+
+
+def label_log_axis(axis, lo: float, hi: float) -> None:
+    """Put readable tick labels on a logarithmic axis spanning ``[lo, hi]``.
+
+    Matplotlib labels only powers of ten, so an axis spanning less than a decade shows no
+    label at all. Here: all of 1..9 x 10^k within a decade, 1, 2, 5 x 10^k up to three
+    decades, powers of ten beyond; the labels are plain numbers (``0.3``, ``2``, ``5e-05``).
+
+    Parameters
+    ----------
+    axis : matplotlib.axis.Axis
+        ``ax.xaxis`` or ``ax.yaxis`` of a log-scaled axes.
+    lo, hi : float
+        The data range shown (> 0).
+    """
+    import math
+
+    import matplotlib.ticker as mt
+
+    if not (lo > 0 and hi > 0 and math.isfinite(lo) and math.isfinite(hi)):
+        raise ValueError(f"lo and hi must be finite and > 0, got {lo!r}, {hi!r}.")
+    decades = math.log10(max(hi, lo) / min(hi, lo))
+    if decades <= 1.2:
+        subs = tuple(range(1, 10))
+    elif decades <= 3.5:
+        subs = (1.0, 2.0, 5.0)
+    else:
+        subs = (1.0,)
+    axis.set_major_locator(mt.LogLocator(base=10, subs=subs))
+    if subs == (1.0,):
+        axis.set_major_formatter(mt.LogFormatterSciNotation())
+    else:
+        axis.set_major_formatter(mt.FuncFormatter(lambda v, _pos: f"{v:.3g}"))
+    axis.set_minor_formatter(mt.NullFormatter())
 
 
 class PlotImage(W.Image):
@@ -83,9 +276,20 @@ class PlotImage(W.Image):
 
     def __init__(self, figsize=(4.0, 3.0), dpi: int = 80, width: int | None = None, nrows: int = 1,
                  ncols: int = 1):
+        import math
+
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
+        if (not hasattr(figsize, "__len__") or len(figsize) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+                           for v in figsize)):
+            raise ValueError(f"figsize must be two positive finite numbers (inches), got {figsize!r}.")
+        dpi = _check_positive_int(dpi, "dpi")
+        if width is not None:
+            width = _check_positive_int(width, "width")
+        nrows = _check_positive_int(nrows, "nrows")
+        ncols = _check_positive_int(ncols, "ncols")
         self.fig = Figure(figsize=figsize, dpi=dpi)
         FigureCanvasAgg(self.fig)
         axes = self.fig.subplots(nrows, ncols, squeeze=False)
@@ -97,6 +301,27 @@ class PlotImage(W.Image):
         h = int(round(w * figsize[1] / figsize[0]))
         # a fixed size spares the browser a re-layout on every new picture
         super().__init__(format="png", width=w, height=h)
+
+    def finish(self, fontsize: float = 11.0):
+        """Make every text readable and fit the figure: call once the static artists exist.
+
+        Sets the axis labels and titles to ``fontsize`` points, tick labels and legends to one
+        point less (about 11 CSS px at the default 80 dpi), then ``tight_layout`` so that no
+        label, tick label (``10¹³``) or offset text (``×10²``) is cut or overlaps a title.
+        """
+        for ax in self.axes:
+            ax.tick_params(labelsize=fontsize - 1, which="both")
+            ax.xaxis.label.set_size(fontsize)
+            ax.yaxis.label.set_size(fontsize)
+            ax.title.set_size(fontsize)
+            ax.xaxis.get_offset_text().set_size(fontsize - 2)
+            ax.yaxis.get_offset_text().set_size(fontsize - 2)
+            leg = ax.get_legend()
+            if leg is not None:
+                for t in leg.get_texts():
+                    t.set_size(fontsize - 1)
+        self.fig.tight_layout(pad=0.6)
+        self._background = None
 
     def set_dynamic(self, *artists):
         """Artists that change on every update; everything else is cached as background."""
@@ -134,6 +359,10 @@ class IterationScrubber(W.VBox):
     their iteration numbers ``"x_iter"``). This panel shows the selected iterate, its PSNR
     when ``x_true`` is given, and a marker on the objective curve.
 
+    The slider ``iteration`` runs over the *stored* iterates (its value is an index into
+    ``history["x"]``); its readout shows the solver's iteration number :math:`k`, the same
+    number as in the picture's caption and at the marker.
+
     Parameters
     ----------
     history : dict
@@ -142,29 +371,39 @@ class IterationScrubber(W.VBox):
         Ground truth, for the PSNR caption.
     title : str
     width : int
+        Display width of the image in CSS pixels.
     """
 
     def __init__(self, history: dict, x_true=None, title: str = "iterate", width: int = 256):
         import numpy as np
 
+        if not isinstance(history, dict):
+            raise TypeError(f"history must be a solver's history dict, got {type(history).__name__}.")
         if not history.get("x"):
             raise ValueError("history has no stored iterates: run the solver with keep_every=1 (or k).")
+        if not isinstance(title, str):
+            raise TypeError(f"title must be a str, got {title!r}.")
+        width = _check_positive_int(width, "width")
         self.history, self.x_true, self.title = history, x_true, title
         n = len(history["x"])
-        self.iters = list(history.get("x_iter") or range(1, n + 1))
-        self.iteration = W.IntSlider(value=n - 1, min=0, max=n - 1, description="stored #")
-        self.row = ImageRow([title], width)
-        self.plot = PlotImage(figsize=(3.6, 3.0), dpi=80)
+        self.iters = [int(k) for k in (history.get("x_iter") or range(1, n + 1))]
+        if len(self.iters) != n:
+            raise ValueError(f"history['x_iter'] has {len(self.iters)} entries but history['x'] has {n}.")
+        self.iteration = W.IntSlider(value=n - 1, min=0, max=n - 1, description="iterate", readout=False)
+        self.readout = W.HTML(layout=W.Layout(width="16em"))
+        self.row = ImageRow([title], width, lines=2)
+        self.plot = PlotImage(figsize=(4.0, 3.2), dpi=80)
         self._obj = np.asarray(history["objective"], dtype=float)
         ax = self.plot.ax
         ax.plot(np.arange(1, len(self._obj) + 1), self._obj, color="0.4")
         ax.set_xlabel("iteration k")
-        ax.set_title("objective ½‖Ax − y‖² + λR(x)", fontsize=10)
+        ax.set_title("objective ½‖Ax − y‖² + λR(x)")
         (self.marker,) = ax.plot([], [], "o", color="C3")
-        self.plot.fig.tight_layout()
+        self.plot.finish()
         self.plot.set_dynamic(self.marker)
         self.iteration.observe(lambda change: self.update(), names="value")
-        super().__init__([self.iteration, W.HBox([self.row, self.plot])])
+        super().__init__([W.HBox([self.iteration, self.readout]),
+                          W.HBox([self.row, self.plot], layout=W.Layout(flex_flow="row wrap"))])
         self.update()
 
     def update(self):
@@ -173,6 +412,7 @@ class IterationScrubber(W.VBox):
         k = self.iters[i]
         x = self.history["x"][i]
         note = psnr_note(x, self.x_true) if self.x_true is not None else None
+        self.readout.value = f"iteration <b>k = {k}</b> (stored {i + 1} of {len(self.iters)})"
         self.row.set(0, x, title=f"{self.title}, iteration {k}", note=note)
         self.marker.set_data([k], [self._obj[k - 1]])
         self.plot.refresh()

@@ -10,13 +10,12 @@ from __future__ import annotations
 import math
 
 import ipywidgets as W
-import matplotlib.ticker
 import numpy as np
 import torch
 
 from .. import analysis, data, metrics, noise, regularisers, solvers
 from .. import operators as op
-from .base import ImageRow, PlotImage, log_slider, psnr_note
+from .base import ImageRow, PlotImage, _check_positive_int, label_log_axis, log_slider, psnr_note
 
 __all__ = ["DeblurProblem", "LeastSquaresPanel", "SVDPanel", "TikhonovPanel", "RegulariserPanel",
            "LCurvePanel", "GradientDescentPanel", "REGULARISERS"]
@@ -39,6 +38,9 @@ class DeblurProblem:
     """
 
     def __init__(self, size=128, blur=1.5, sigma=0.01, seed=0, image="camera"):
+        size = _check_positive_int(size, "size", minimum=8)
+        blur = _check_number(blur, "blur", positive=True)
+        sigma = _check_number(sigma, "sigma")
         self.x_true = data.image(image, size)
         self.A = op.Blur.gaussian((size, size), blur)
         self.sigma, self.seed = sigma, seed
@@ -48,6 +50,21 @@ class DeblurProblem:
     def measure(self, sigma, seed):
         """New noisy data for another noise level or seed (the clean blur is cached)."""
         return noise.gaussian(self.clean, sigma, seed=seed)
+
+
+def _check_number(value, name, positive=False):
+    """A finite real number (``> 0`` when ``positive``, else ``>= 0``) or a ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__}).")
+    value = float(value)
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        raise ValueError(f"{name} must be a finite number {'> 0' if positive else '>= 0'}, got {value!r}.")
+    return value
+
+
+def _row(*children):
+    """A row of panel parts that wraps onto a second line when the notebook is narrow."""
+    return W.HBox(list(children), layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
 
 
 def _controls(panel, controls):
@@ -97,21 +114,46 @@ class SVDPanel(W.VBox):
     """SVD of a small blur, the Picard plot and truncated-SVD reconstructions (row 1.3).
 
     The operator is a Gaussian blur on a ``n x n`` image, turned into its dense
-    :math:`n^2 \\times n^2` matrix; its SVD is computed once per blur width and cached.
-    Controls: ``blur`` (width), ``k`` (truncation index: keep the :math:`k` largest
-    singular components).
+    :math:`n^2 \\times n^2` matrix; its SVD is computed once per blur width and cached. The
+    kernel covers the whole (periodic) grid rather than being cut at :math:`3\\sigma`: a cut
+    kernel's spectrum has near-zeros of its own, whose depth does not follow the width, so the
+    condition number would not grow with the blur. With the whole grid the smallest singular
+    value is about :math:`e^{-\\pi^2\\sigma^2}`, and :data:`BLURS` stops where it reaches
+    double precision (about :math:`10^{-13}` at :math:`\\sigma = 1.75`).
+
+    Controls: ``blur`` (width), ``k`` (truncation index: keep the :math:`k` largest singular
+    components). ``k`` starts at the best truncation for the starting blur (computed against
+    the ground truth, an oracle), and :meth:`best_k` gives it for any width.
+
+    Parameters
+    ----------
+    n : int
+        Image side (the matrix is :math:`n^2 \\times n^2`; at most 64).
+    sigma : float
+        Noise standard deviation.
+    width : int
+        Display width of each image in CSS pixels.
+    blur : float
+        Starting blur width, one of :data:`BLURS`.
     """
 
-    BLURS = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+    BLURS = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75)
 
-    def __init__(self, n=32, sigma=0.01, width=256):
+    def __init__(self, n=32, sigma=0.01, width=256, blur=1.5):
+        n = _check_positive_int(n, "n", minimum=4)
+        if n > 64:
+            raise ValueError(f"n must be <= 64 (the dense matrix is n² x n²), got {n}.")
+        sigma = _check_number(sigma, "sigma")
+        if blur not in self.BLURS:
+            raise ValueError(f"blur must be one of {self.BLURS}, got {blur!r}.")
         self.n = n
         self.x_true = data.image("camera", n).double()
         self.noise = noise.gaussian(torch.zeros(n, n, dtype=torch.float64), sigma, seed=0)
         self._svd = {}
-        self.blur = W.SelectionSlider(options=list(self.BLURS), value=2.0, description="blur width")
-        self.k = W.IntSlider(value=n * n // 4, min=1, max=n * n, description="keep k")
-        self.plot = PlotImage(figsize=(4.6, 3.2), dpi=80)
+        self.blur = W.SelectionSlider(options=list(self.BLURS), value=blur, description="blur width")
+        k0, _ = self.best_k(blur)
+        self.k = W.IntSlider(value=k0, min=1, max=n * n, description="keep k")
+        self.plot = PlotImage(figsize=(4.8, 3.4), dpi=80)
         self.row = ImageRow(["y", "truncated SVD"], width)
         self.info = W.HTML()
         ax = self.plot.ax
@@ -121,22 +163,51 @@ class SVDPanel(W.VBox):
         (self.l_uty,) = ax.plot([], [], ".", ms=2, label="$|u_i^T y|$")
         (self.l_ratio,) = ax.plot([], [], ".", ms=2, label="$|u_i^T y| / s_i$")
         self.vline = ax.axvline(0, color="k", lw=1)
-        ax.legend(loc="lower left", fontsize=8)
+        ax.legend(loc="upper left", markerscale=4, framealpha=0.9)
         ax.set_xlim(0, n * n)
-        ax.set_ylim(1e-8, 1e6)
-        ax.set_title("Picard plot", fontsize=10)
-        self.plot.fig.tight_layout()
+        ax.set_title("Picard plot")
+        self.plot.finish()
         self.plot.set_dynamic(self.vline)
         self._shown_blur = None
-        super().__init__([_controls(self, [self.blur, self.k]), W.HBox([self.plot, self.row]), self.info])
+        super().__init__([_controls(self, [self.blur, self.k]), _row(self.plot, self.row), self.info])
         self.update()
+
+    def operator(self, blur) -> op.Blur:
+        """The Gaussian blur of width ``blur`` on the whole ``n x n`` periodic grid."""
+        return op.Blur.gaussian((self.n, self.n), blur, size=self.n if self.n % 2 else self.n - 1)
 
     def decomposition(self, blur):
         """``(A, U, s, Vh)`` for a blur width (computed once, then cached)."""
         if blur not in self._svd:
-            A = op.Blur.gaussian((self.n, self.n), blur)
+            A = self.operator(blur)
             self._svd[blur] = (A,) + tuple(analysis.svd(A))
         return self._svd[blur]
+
+    def condition_number(self, blur) -> float:
+        """:math:`\\kappa = s_1/s_{n^2}` of the blur of width ``blur`` (from its SVD)."""
+        s = self.decomposition(blur)[2]
+        return float(s[0] / s[-1])
+
+    def tsvd_psnr(self, blur) -> np.ndarray:
+        """PSNR of the truncated-SVD reconstruction for every ``k = 1 .. n²`` (index ``k - 1``).
+
+        Computed in the basis :math:`v_i`, where the error of keeping :math:`k` components is
+        :math:`\\sum_{i\\le k}(u_i^Ty/s_i - v_i^Tx)^2 + \\sum_{i>k}(v_i^Tx)^2`.
+        """
+        A, U, s, Vh = self.decomposition(blur)
+        y = A(self.x_true) + self.noise
+        c = (U.T @ y.reshape(-1)) / s
+        v = Vh @ self.x_true.reshape(-1)
+        kept = torch.cumsum((c - v) ** 2, 0)
+        dropped = (v ** 2).sum() - torch.cumsum(v ** 2, 0)
+        mse = ((kept + dropped.clamp_min(0)) / (self.n * self.n)).numpy()
+        return 10 * np.log10(1.0 / np.maximum(mse, 1e-300))
+
+    def best_k(self, blur):
+        """``(k, psnr)``: the truncation with the highest PSNR for this blur (oracle)."""
+        p = self.tsvd_psnr(blur)
+        i = int(np.argmax(p))
+        return i + 1, float(p[i])
 
     def update(self):
         A, U, s, Vh = self.decomposition(self.blur.value)
@@ -146,9 +217,12 @@ class SVDPanel(W.VBox):
         x = (Vh[:k].T @ (coef[:k] / s[:k])).reshape(self.n, self.n)
         if self._shown_blur != self.blur.value:  # static curves change only with the blur
             i = np.arange(1, len(s) + 1)
-            self.l_s.set_data(i, s.numpy())
-            self.l_uty.set_data(i, coef.abs().numpy())
-            self.l_ratio.set_data(i, (coef.abs() / s).numpy())
+            curves = (s.numpy(), coef.abs().numpy(), (coef.abs() / s).numpy())
+            for line, values in zip((self.l_s, self.l_uty, self.l_ratio), curves):
+                line.set_data(i, values)
+            pos = np.concatenate([c[c > 0] for c in curves])
+            lo, hi = float(pos.min()), float(pos.max())
+            self.plot.ax.set_ylim(lo / 5, hi * 50)  # room for the legend above the curves
             self.plot.refresh(full=True)
             self._shown_blur = self.blur.value
         self.vline.set_xdata([k, k])
@@ -157,8 +231,10 @@ class SVDPanel(W.VBox):
         self.row.set(1, x, title=f"truncated SVD, k = {k}", note=psnr_note(x, self.x_true))
         self.x_tsvd = x
         cond = float(s[0] / s[-1])
-        self.info.value = (f"condition number s<sub>1</sub>/s<sub>n</sub> = <b>{cond:.2e}</b>; "
-                           f"kept components down to s<sub>k</sub> = {float(s[k - 1]):.2e}")
+        kb, pb = self.best_k(self.blur.value)
+        self.info.value = (f"condition number s<sub>1</sub>/s<sub>n²</sub> = <b>{cond:.2e}</b>; "
+                           f"kept components down to s<sub>k</sub> = {float(s[k - 1]):.2e}. "
+                           f"Best k for this blur (oracle): {kb} → {pb:.2f} dB.")
 
 
 class TikhonovPanel(W.VBox):
@@ -178,19 +254,19 @@ class TikhonovPanel(W.VBox):
         # ~300 log-spaced indices are enough to draw the curves (the rfft2 half holds ~33k values)
         idx = np.unique(np.geomspace(1, len(s_all), 300).astype(int))
         self.s = s_all[idx - 1]
-        self.plot = PlotImage(figsize=(3.6, 3.0), dpi=80)
+        self.plot = PlotImage(figsize=(4.2, 3.2), dpi=80)
         ax = self.plot.ax
         ax.loglog(idx, self.s.numpy(), color="0.6", label="$s_i$ (blur)")
         (self.l_phi,) = ax.loglog(idx, np.ones(len(idx)), label="$\\phi_i = s_i^2/(s_i^2+\\lambda)$")
         ax.set_ylim(1e-6, 2)
-        ax.set_xlabel("singular value index")
-        ax.legend(fontsize=8, loc="lower left")
-        ax.set_title("filter factors", fontsize=10)
-        self.plot.fig.tight_layout()
+        ax.set_xlabel("singular value index i")
+        ax.legend(loc="lower left")
+        ax.set_title("filter factors (s_i below 1e-6 not shown)")
+        self.plot.finish()
         self.plot.set_dynamic(self.l_phi)
         self.row = ImageRow(["y", "Tikhonov"], width)
         self._y_sigma = None
-        super().__init__([_controls(self, [self.lam, self.sigma]), W.HBox([self.row, self.plot])])
+        super().__init__([_controls(self, [self.lam, self.sigma]), _row(self.row, self.plot)])
         self.update()
 
     def update(self):
@@ -232,9 +308,16 @@ class RegulariserPanel(W.VBox):
         if extra:
             self.table.update(extra)
         self.n_iter = n_iter
+        n_iter = _check_positive_int(n_iter, "n_iter")
         self.reg = W.Dropdown(options=list(self.table), value="TV ‖∇x‖₂,₁", description="R(x)",
                               layout=W.Layout(width="300px"))
-        self.lam = log_slider("λ", self.table[self.reg.value][1], -5, 0)
+        defaults = [float(v[1]) for v in self.table.values()]
+        for name, (_, lam) in self.table.items():
+            _check_number(lam, f"default λ of {name!r}", positive=True)
+        # every regulariser's starting λ lies well inside the range (never at an end)
+        lo = min(-5, math.floor(math.log10(min(defaults))) - 2)
+        hi = max(0, math.ceil(math.log10(max(defaults))) + 1)
+        self.lam = log_slider("λ", self.table[self.reg.value][1], lo, hi)
         self.row = ImageRow(["y", "reconstruction", "error |x̂ − x|"], width)
         self._x = {}
         self._busy = False
@@ -286,25 +369,28 @@ class LCurvePanel(W.VBox):
         self.curve = analysis.l_curve(p.A, p.y, lams, reg=self.reg)
         self.sweep = analysis.psnr_vs_lambda(p.A, p.y, p.x_true, lams, reg=self.reg)
         self.lam = log_slider("λ", 1e-2, -5, 1)
-        self.plot = PlotImage(figsize=(6.4, 2.9), dpi=80, ncols=2)
+        self.plot = PlotImage(figsize=(7.0, 3.2), dpi=80, ncols=2)
         a1, a2 = self.plot.axes
         a1.loglog(self.curve["residual_norm"], self.curve["solution_norm"], "-", color="0.4")
         a1.axvline(math.sqrt(size * size) * sigma, ls="--", color="C2", lw=1)
         a1.set_xlabel("‖Ax − y‖")
         a1.set_ylabel("‖∇x‖")
-        a1.set_title("L-curve", fontsize=10)
+        a1.set_title("L-curve")
         a2.semilogx(lams, self.sweep["psnr"], "-", color="0.4")
         a2.set_xlabel("λ")
         a2.set_ylabel("PSNR (dB)")
-        a2.set_title("PSNR vs λ", fontsize=10)
+        a2.set_title("PSNR vs λ")
         (self.m1,) = a1.plot([], [], "o", color="C3")
         (self.m2,) = a2.plot([], [], "o", color="C3")
-        a1.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-        self.plot.fig.tight_layout()
+        res = np.asarray(self.curve["residual_norm"])
+        sol = np.asarray(self.curve["solution_norm"])
+        label_log_axis(a1.xaxis, float(res.min()), float(res.max()))
+        label_log_axis(a1.yaxis, float(sol.min()), float(sol.max()))
+        self.plot.finish()
         self.plot.set_dynamic(self.m1, self.m2)
         self.row = ImageRow(["reconstruction"], width)
         self.info = W.HTML()
-        super().__init__([_controls(self, [self.lam]), W.HBox([self.plot, self.row]), self.info])
+        super().__init__([_controls(self, [self.lam]), _row(self.plot, self.row), self.info])
         self.update()
 
     def update(self):
@@ -325,26 +411,50 @@ class GradientDescentPanel(W.VBox):
     """Gradient descent :math:`x_{k+1} = x_k - \\eta\\,\\nabla f(x_k)` on Tikhonov-regularised deblurring (row 1.7).
 
     :math:`f(x) = \\tfrac12\\|Ax-y\\|^2 + \\tfrac\\lambda2\\|x\\|^2` has an :math:`L`-Lipschitz
-    gradient with :math:`L = \\|A\\|^2 + \\lambda`; the iteration converges for
-    :math:`\\eta < 2/L` and diverges above. Controls: ``step`` (in units of :math:`1/L`) runs
-    the solver again; ``iteration`` scrubs the stored iterates without re-running.
+    gradient with :math:`L = \\|A\\|^2 + \\lambda` (exact: the blur's norm is its largest
+    spectrum magnitude). Along the :math:`i`-th singular direction the error is multiplied by
+    :math:`1 - \\eta(s_i^2 + \\lambda)` each step, so the iteration converges for
+    :math:`\\eta L < 2`, *stalls* at :math:`\\eta L = 2` (the top component flips sign every
+    step without decaying: neither converges nor blows up) and diverges for :math:`\\eta L > 2`.
+
+    Controls: ``step`` (:math:`\\eta L`) runs the solver again; ``iteration`` scrubs the stored
+    iterates without re-running. A diverging run stops when the objective exceeds
+    :math:`10^{10} f(x_0)` (see :func:`invlab.solvers.gradient_descent`); the ``iteration``
+    slider then ends at that iteration, and the info line says so. A diverging iterate is
+    shown in its own grey-level range, with its norm in the caption.
+
+    Parameters
+    ----------
+    size : int
+        Image side.
+    blur : float
+        Gaussian blur width in pixels.
+    lam : float
+        Tikhonov weight :math:`\\lambda \\geq 0`.
+    n_iter : int
+        Iterations per run.
+    width : int
+        Display width of the image in CSS pixels.
     """
+
+    TOL = 1e-6  # |ηL − 2| below this counts as "exactly 2" (slider values are decimal floats)
 
     def __init__(self, size=64, blur=1.5, lam=1e-2, n_iter=100, width=256):
         self.problem = DeblurProblem(size, blur)
+        lam = _check_number(lam, "lam")
+        n_iter = _check_positive_int(n_iter, "n_iter")
         self.reg, self.lam_value, self.n_iter = regularisers.Tikhonov(), lam, n_iter
         self.L = self.problem.A.norm() ** 2 + lam
         self.step = W.FloatSlider(value=1.0, min=0.1, max=2.5, step=0.05, description="η · L", continuous_update=False,
                                   readout_format=".2f")
         self.iteration = W.IntSlider(value=n_iter, min=0, max=n_iter, description="iteration")
-        self.plot = PlotImage(figsize=(3.8, 3.0), dpi=80)
+        self.plot = PlotImage(figsize=(4.4, 3.4), dpi=80)
         ax = self.plot.ax
         ax.set_yscale("log")
         ax.set_xlabel("iteration k")
-        ax.set_title("objective f(x_k) − min f", fontsize=10)
+        ax.set_title("objective gap $f(x_k) - \\min f$")
         (self.l_obj,) = ax.plot([], [])
         (self.marker,) = ax.plot([], [], "o", color="C3")
-        self.plot.fig.tight_layout()
         self.plot.set_dynamic(self.marker)
         self._full = True
         self.row = ImageRow(["iterate"], width)
@@ -353,13 +463,21 @@ class GradientDescentPanel(W.VBox):
         self.f_star = solvers.objective(self.problem.A, self.problem.y, self.reg, lam, x_star)
         self.step.observe(lambda change: self.run(), names="value")
         self.iteration.observe(lambda change: self.show(), names="value")
-        super().__init__([W.HBox([self.step, self.iteration]), W.HBox([self.plot, self.row]), self.info])
+        super().__init__([W.HBox([self.step, self.iteration]), _row(self.plot, self.row), self.info])
         self.run()
+
+    def regime(self, eta_L: float | None = None) -> str:
+        """``"converges"``, ``"stalls"`` or ``"diverges"`` for :math:`\\eta L` (default: the slider's)."""
+        v = self.step.value if eta_L is None else eta_L
+        if abs(v - 2.0) <= self.TOL:
+            return "stalls"
+        return "converges" if v < 2.0 else "diverges"
 
     def run(self):
         """Run gradient descent for the current step size, storing every iterate."""
         p = self.problem
-        eta = self.step.value / self.L
+        eta_L = self.step.value
+        eta = eta_L / self.L
         x0 = torch.zeros_like(p.y)
         _, self.history = solvers.gradient_descent(p.A, p.y, self.reg, self.lam_value, n_iter=self.n_iter,
                                                    step=eta, x0=x0, keep_every=1)
@@ -368,17 +486,39 @@ class GradientDescentPanel(W.VBox):
         gap = np.maximum(np.array(self.objective, dtype=float) - self.f_star, 1e-16)
         gap = np.where(np.isfinite(gap), gap, np.nan)
         self.gap = gap
+        self.stopped_at = len(self.iterates) - 1 if self.history.get("diverged") else None
         self.l_obj.set_data(np.arange(len(gap)), gap)
         ax = self.plot.ax
         ax.set_xlim(0, self.n_iter)
         finite = gap[np.isfinite(gap)]
-        ax.set_ylim(max(finite.min(), 1e-12) * 0.5, finite.max() * 2)
-        verdict = "converges" if self.step.value < 2 else "diverges"
-        colour = "green" if self.step.value < 2 else "red"
+        lo, hi = max(finite.min(), 1e-12) * 0.3, finite.max() * 3
+        ax.set_ylim(lo, hi)
+        label_log_axis(ax.yaxis, lo, hi)
+        self.plot.finish()
         self._full = True
-        self.info.value = (f"η = {self.step.value:.2f}/L with L = ‖A‖² + λ = {self.L:.3f}: "
-                           f"η {'<' if self.step.value < 2 else '≥'} 2/L, so gradient descent "
-                           f"<b style='color:{colour}'>{verdict}</b>.")
+        factor = abs(1.0 - eta_L)  # error factor per step along the top singular direction
+        regime = self.regime()
+        if regime == "converges":
+            verdict = (f"η·L = {eta_L:.2f} &lt; 2: <b style='color:green'>converges</b> — every error "
+                       f"component shrinks each step (the top one by |1 − ηL| = {factor:.2f}).")
+        elif regime == "stalls":
+            verdict = ("η·L = 2: <b style='color:darkorange'>stalls</b> — along the top singular direction "
+                       "|1 − ηL| = 1: that error component flips sign every step and never decays, so the "
+                       "iteration neither converges nor blows up.")
+        else:
+            verdict = (f"η·L = {eta_L:.2f} &gt; 2: <b style='color:red'>diverges</b> — the top error component "
+                       f"grows by |1 − ηL| = {factor:.2f} each step.")
+        if self.stopped_at is not None:
+            verdict += (f" The run was stopped at iteration {self.stopped_at}, when f(x<sub>k</sub>) exceeded "
+                        f"10<sup>10</sup>·f(x<sub>0</sub>): the iteration slider ends there.")
+        self.info.value = f"L = ‖A‖² + λ = {self.L:.4f} (exact). {verdict}"
+        # the slider covers exactly the iterates that exist; "at the end" stays at the end
+        last = len(self.iterates) - 1
+        at_end = self.iteration.value >= self.iteration.max
+        with self.iteration.hold_trait_notifications():
+            self.iteration.max = last
+            if at_end or self.iteration.value > last:
+                self.iteration.value = last
         self.show()
 
     def show(self):
@@ -389,6 +529,17 @@ class GradientDescentPanel(W.VBox):
         self.plot.refresh(full=self._full)
         self._full = False
         x = self.iterates[k]
-        finite = bool(torch.isfinite(x).all())
-        note = psnr_note(x, self.problem.x_true) if finite else "overflow (diverged)"
-        self.row.set(0, torch.nan_to_num(x, nan=0.0, posinf=1.0, neginf=0.0), title=f"x_{k}", note=note)
+        if not bool(torch.isfinite(x).all()):  # not reached (the solver stops first), but never show NaN
+            self.row.set(0, torch.zeros_like(x), title=f"iterate k = {k}", note="overflow (diverged)")
+            return
+        lo, hi = float(x.min()), float(x.max())
+        regime = self.regime()
+        if regime == "diverges" and (lo < -0.5 or hi > 1.5):
+            # far outside the image range: a clipped picture would be a white or black square,
+            # so show it in its own grey-level range and say how large it has become
+            norm = float(torch.linalg.vector_norm(x))
+            self.row.set(0, x, vmin=lo, vmax=hi, title=f"iterate k = {k}: blowing up",
+                         note=f"‖x‖ = {norm:.1e}; grey = [{lo:.3g}, {hi:.3g}]")
+        else:
+            title = f"iterate k = {k}" + (" (oscillating)" if regime == "stalls" else "")
+            self.row.set(0, x, title=title, note=psnr_note(x, self.problem.x_true))
