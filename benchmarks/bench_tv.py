@@ -24,6 +24,7 @@ from invlab import metrics, noise
 from invlab import operators as op
 from invlab import regularisers as R
 from invlab import solvers as S
+from invlab.train import fit_learned_quadratic
 
 try:
     from invlab.data import image, train_images
@@ -153,7 +154,7 @@ def part3(x, A, y, lam_tv):
     best_tik = max(float(r[2]) for r in rows)
     if train_images is not None:
         t = time.perf_counter()
-        learned = R.LearnedQuadratic.fit(A, train_images(256), 0.01, n_filters=4, size=5, n_iter=100, seed=0)
+        learned = fit_learned_quadratic(A, train_images(256), 0.01, n_filters=4, size=5, n_iter=100, seed=0)
         fit_s = time.perf_counter() - t
         p1 = metrics.psnr(S.tikhonov(A, y, 1.0, reg=learned), x)
         rows.append((f"learned quadratic, 4 filters 5x5 (fitted λ=1; fit {fit_s:.0f} s on invlab.data.train_images)",

@@ -16,6 +16,8 @@ from typing import Sequence
 
 import torch
 
+from .._checks import check_int, check_real, check_shape, make_generator
+
 __all__ = ["LinearOperator", "dot_test", "check_tensor"]
 
 
@@ -143,6 +145,8 @@ class LinearOperator:
 
     def __mul__(self, c):
         if isinstance(c, (int, float, complex)) and not isinstance(c, bool):
+            if not math.isfinite(abs(c)):
+                raise ValueError(f"c * A needs a finite scalar c, got {c!r}.")
             return _Scaled(self, c)
         return NotImplemented
 
@@ -174,7 +178,9 @@ class LinearOperator:
             Estimate of the largest singular value; :math:`L = \\|A\\|^2` is the Lipschitz
             constant of the gradient of :math:`\\tfrac12\\|Ax-y\\|^2`.
         """
-        g = torch.Generator().manual_seed(seed)
+        n_iter = check_int(n_iter, "n_iter", low=1)
+        tol = check_real(tol, "tol", low=0, low_open=True)
+        g = make_generator(seed)
         x = self._random_in(g, dtype=torch.float64)
         x = x.to(self._default_dtype(torch.float64))
         x = x / torch.linalg.vector_norm(x)
@@ -214,6 +220,9 @@ class LinearOperator:
         torch.Tensor
             Matrix of shape ``(prod(out_shape), prod(in_shape))``.
         """
+        max_size = check_int(max_size, "max_size", low=1)
+        if dtype not in (torch.float32, torch.float64):
+            raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}.")
         n_in = math.prod(self.in_shape)
         if n_in > max_size:
             raise ValueError(
@@ -341,7 +350,13 @@ def dot_test(A: LinearOperator, seed: int = 0, dtype=torch.float64, batch: Seque
     -------
     float
     """
-    g = torch.Generator().manual_seed(seed)
+    if not isinstance(A, LinearOperator):
+        raise TypeError(f"A must be an invlab.operators.LinearOperator, got {type(A).__name__}.")
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}.")
+    if not (isinstance(batch, (tuple, list, torch.Size)) and len(batch) == 0):
+        batch = check_shape(batch, "batch")  # () is allowed: no batch
+    g = make_generator(seed)
     cdtype = A._default_dtype(dtype)
     x = A._random_in(g, dtype=dtype, batch=batch).to(cdtype)
     yshape = tuple(batch) + A.out_shape

@@ -8,7 +8,9 @@ import math
 
 import torch
 
-from .base import LinearOperator, check_tensor
+from .._checks import check_choice, check_real, check_shape, make_generator
+from .base import LinearOperator
+from .simple import _check_norm_args, check_mask
 
 __all__ = ["MRI", "cartesian_mask", "fft2c", "ifft2c"]
 
@@ -52,16 +54,11 @@ def cartesian_mask(shape, acceleration: float, center_fraction: float = 0.08,
     torch.Tensor
         Boolean mask of shape ``(H, W)``, constant along rows.
     """
-    try:
-        H, W = (int(s) for s in shape)
-    except (TypeError, ValueError):
-        raise ValueError(f"shape must be (H, W), got {shape!r}.") from None
-    if not (isinstance(acceleration, (int, float)) and math.isfinite(acceleration) and acceleration >= 1):
-        raise ValueError(f"acceleration must be a number >= 1, got {acceleration!r}.")
-    if not (isinstance(center_fraction, (int, float)) and 0 < center_fraction < 1):
-        raise ValueError(f"center_fraction must be in the open interval (0, 1), got {center_fraction!r}.")
-    if kind not in ("random", "equispaced"):
-        raise ValueError(f"kind must be 'random' or 'equispaced', got {kind!r}.")
+    H, W = check_shape(shape, "shape", ndim=2)
+    acceleration = check_real(acceleration, "acceleration", low=1)
+    center_fraction = check_real(center_fraction, "center_fraction", low=0, high=1, low_open=True, high_open=True)
+    check_choice(kind, "kind", ("random", "equispaced"))
+    g = make_generator(seed)
     n_total = max(1, int(round(W / acceleration)))
     n_center = min(W, max(1, int(math.ceil(center_fraction * W))))
     cols = torch.zeros(W, dtype=torch.bool)
@@ -71,7 +68,6 @@ def cartesian_mask(shape, acceleration: float, center_fraction: float = 0.08,
     outside = torch.nonzero(~cols).flatten()
     if n_rest > 0 and len(outside) > 0:
         if kind == "random":
-            g = torch.Generator().manual_seed(seed)
             pick = outside[torch.randperm(len(outside), generator=g)[:n_rest]]
         else:
             step = len(outside) / n_rest
@@ -92,20 +88,35 @@ class MRI(LinearOperator):
     Parameters
     ----------
     mask : torch.Tensor
-        Boolean ``(H, W)`` mask, e.g. from :func:`cartesian_mask`.
+        Boolean (or exactly 0/1) ``(H, W)`` mask, e.g. from :func:`cartesian_mask`.
     """
 
     def __init__(self, mask: torch.Tensor):
-        check_tensor(mask, "mask")
-        if mask.ndim != 2:
-            raise ValueError(f"mask must be 2-D (H, W), got shape {tuple(mask.shape)}.")
+        mask = check_mask(mask)
         super().__init__(mask.shape, mask.shape, is_complex=True)
-        self.mask = mask.bool()
+        self.mask = mask
 
     @property
     def acceleration(self) -> float:
         """Actual undersampling factor :math:`HW / \\#\\{M = 1\\}`."""
         return self.mask.numel() / max(1, int(self.mask.sum()))
+
+    def norm(self, n_iter: int = 100, seed: int = 0, tol: float = 1e-7) -> float:
+        """Exact operator norm: 1 (a unitary FFT followed by a projection), 0 for an empty mask.
+
+        Parameters
+        ----------
+        n_iter, seed, tol
+            Accepted (and checked) for the common :meth:`LinearOperator.norm` signature; not
+            needed, the value is exact.
+
+        Returns
+        -------
+        float
+            1.0, or 0.0 for an all-False mask.
+        """
+        _check_norm_args(n_iter, seed, tol)
+        return 1.0 if bool(self.mask.any()) else 0.0
 
     def _c(self, x):
         if not x.is_complex():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import torch
 
+from .._checks import check_int, check_real
 from .base import LinearOperator
 from .blur import Blur
 from .simple import Mask, _shape2
@@ -32,11 +33,8 @@ class Downsample(LinearOperator):
     """
 
     def __init__(self, shape, factor: int, sigma: float | None = None):
-        shape = _shape2(shape)
-        if len(shape) != 2:
-            raise ValueError(f"shape must be (H, W), got {shape!r}.")
-        if not isinstance(factor, int) or isinstance(factor, bool) or factor < 1:
-            raise ValueError(f"factor must be an integer >= 1, got {factor!r}.")
+        shape = _shape2(shape, ndim=2)
+        factor = check_int(factor, "factor", low=1)
         H, W = shape
         if H % factor or W % factor:
             raise ValueError(
@@ -45,8 +43,7 @@ class Downsample(LinearOperator):
             )
         if sigma is None:
             sigma = 0.5 * factor if factor > 1 else 0.0
-        if sigma < 0:
-            raise ValueError(f"sigma must be >= 0, got {sigma!r}.")
+        sigma = check_real(sigma, "sigma", low=0)
         super().__init__(shape, (H // factor, W // factor))
         self.factor, self.sigma = factor, float(sigma)
         self.blur = Blur.gaussian(shape, sigma) if sigma > 0 else None

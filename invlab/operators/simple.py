@@ -6,19 +6,44 @@ from __future__ import annotations
 
 import torch
 
+from .._checks import check_int, check_real, check_shape, make_generator
 from .base import LinearOperator, check_tensor
 
 __all__ = ["Identity", "Mask"]
 
 
-def _shape2(shape, name="shape"):
-    try:
-        shape = tuple(int(s) for s in shape)
-    except TypeError:
-        raise TypeError(f"{name} must be a tuple of ints like (256, 256), got {shape!r}.") from None
-    if len(shape) == 0 or any(s < 1 for s in shape):
-        raise ValueError(f"{name} must hold positive sizes, got {shape!r}.")
-    return shape
+def _shape2(shape, name="shape", ndim=None):
+    """Validate a shape (positive integers; 32.5 is an error, not 32) into a tuple."""
+    return check_shape(shape, name, ndim)
+
+
+def check_mask(mask, name: str = "mask") -> torch.Tensor:
+    """A 2-D mask, boolean or holding exactly 0 and 1, returned as a bool tensor.
+
+    Raises
+    ------
+    TypeError
+        If ``mask`` is not a ``torch.Tensor`` (e.g. a numpy array).
+    ValueError
+        If it is not 2-D, holds NaN, or holds values other than 0 and 1 (a mask of 0.5s is an
+        error, not all True).
+    """
+    check_tensor(mask, name)
+    if mask.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (H, W), got shape {tuple(mask.shape)}.")
+    if mask.dtype != torch.bool:
+        if mask.is_complex() or not bool(((mask == 0) | (mask == 1)).all()):
+            vals = torch.unique(mask.flatten()[:1000]).tolist()[:5]
+            raise ValueError(f"{name} must be boolean or hold only 0 and 1, got values such as {vals}.")
+        mask = mask.bool()
+    return mask
+
+
+def _check_norm_args(n_iter, seed, tol) -> None:
+    """The checks of :meth:`LinearOperator.norm`, for operators whose norm is known exactly."""
+    check_int(n_iter, "n_iter", low=1)
+    check_real(tol, "tol", low=0, low_open=True)
+    make_generator(seed)
 
 
 class Identity(LinearOperator):
@@ -33,6 +58,23 @@ class Identity(LinearOperator):
     def __init__(self, shape):
         shape = _shape2(shape)
         super().__init__(shape, shape)
+
+    def norm(self, n_iter: int = 100, seed: int = 0, tol: float = 1e-7) -> float:
+        """Exact operator norm: :math:`\\|I\\|_2 = 1`.
+
+        Parameters
+        ----------
+        n_iter, seed, tol
+            Accepted (and checked) for the common :meth:`LinearOperator.norm` signature; not
+            needed, the value is exact.
+
+        Returns
+        -------
+        float
+            1.0
+        """
+        _check_norm_args(n_iter, seed, tol)
+        return 1.0
 
     def _forward(self, x):
         return x.clone()
@@ -55,26 +97,34 @@ class Mask(LinearOperator):
     """
 
     def __init__(self, mask: torch.Tensor):
-        check_tensor(mask, "mask")
-        if mask.ndim != 2:
-            raise ValueError(f"mask must be 2-D (H, W), got shape {tuple(mask.shape)}.")
-        if mask.dtype != torch.bool:
-            vals = torch.unique(mask)
-            if not bool(((vals == 0) | (vals == 1)).all()):
-                raise ValueError("mask must be boolean or hold only 0 and 1.")
-            mask = mask.bool()
+        mask = check_mask(mask)
         super().__init__(mask.shape, mask.shape)
         self.mask = mask
 
     @classmethod
     def random(cls, shape, fraction_missing: float = 0.5, seed: int = 0) -> "Mask":
         """A mask that drops each pixel independently with probability ``fraction_missing``."""
-        if not 0.0 <= fraction_missing < 1.0:
-            raise ValueError(
-                f"fraction_missing must be in [0, 1), got {fraction_missing!r}."
-            )
-        g = torch.Generator().manual_seed(seed)
-        return cls(torch.rand(_shape2(shape), generator=g) >= fraction_missing)
+        shape = _shape2(shape, ndim=2)
+        fraction_missing = check_real(fraction_missing, "fraction_missing", low=0, high=1, high_open=True)
+        g = make_generator(seed)
+        return cls(torch.rand(shape, generator=g) >= fraction_missing)
+
+    def norm(self, n_iter: int = 100, seed: int = 0, tol: float = 1e-7) -> float:
+        """Exact operator norm: 1 (a projection), or 0 when the mask keeps nothing.
+
+        Parameters
+        ----------
+        n_iter, seed, tol
+            Accepted (and checked) for the common :meth:`LinearOperator.norm` signature; not
+            needed, the value is exact.
+
+        Returns
+        -------
+        float
+            1.0, or 0.0 for an all-False mask.
+        """
+        _check_norm_args(n_iter, seed, tol)
+        return 1.0 if bool(self.mask.any()) else 0.0
 
     def _m(self, x):
         return self.mask.to(device=x.device)

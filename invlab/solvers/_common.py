@@ -9,8 +9,8 @@ import weakref
 import torch
 
 from ..metrics import psnr
-from ..operators import Blur, Gradient, Identity, LinearOperator, check_tensor
-from ..regularisers import HaarTransform, Regulariser, laplacian_spectrum
+from ..operators import Blur, Gradient, HaarTransform, Identity, LinearOperator, check_tensor, laplacian_spectrum
+from ..regularisers import Regulariser
 
 __all__ = ["objective"]
 

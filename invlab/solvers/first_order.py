@@ -9,8 +9,7 @@ import math
 
 import torch
 
-from ..operators import Gradient, Identity
-from ..regularisers import HaarTransform
+from ..operators import Gradient, HaarTransform, Identity
 from ._common import (_check_lam, _check_positive, _check_reg, _circulant_spectrum, _complex_of, _gram_spectrum,
                       _norm2, _op_norm, _record, _rfft_norm2, _setup, objective)
 from .linear import cg
