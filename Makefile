@@ -2,6 +2,10 @@
 #   make lab    -- create .venv, install everything (CPU torch first), open JupyterLab on lectures/
 #   make test   -- same set-up when needed, then the whole test suite (notebooks and browser included)
 PYTHON ?= python3
+# Optional package index for torch only, e.g. the CPU-only build on a Linux laptop:
+#   make lab TORCH_INDEX=https://download.pytorch.org/whl/cpu
+# Empty by default: then torch comes from the usual index, exactly as before.
+TORCH_INDEX ?=
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.invlab-installed
@@ -11,10 +15,11 @@ STAMP  := $(VENV)/.invlab-installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# torch==2.13.0 first: it is the CPU build; an open range would pull a multi-GB CUDA build.
+# torch==2.13.0 first, so the open range in pyproject.toml never pulls another build.
+# TORCH_INDEX (optional) is passed as --index-url to this one install only.
 # The stamp depends on pyproject.toml, so set-up reruns only when the dependencies change.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --disable-pip-version-check -q torch==2.13.0
+	$(BIN)/python -m pip install --disable-pip-version-check -q $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) torch==2.13.0
 	$(BIN)/python -m pip install --disable-pip-version-check -q -e ".[test]"
 	touch $(STAMP)
 
