@@ -89,21 +89,142 @@ def test_lcurve_panel_marker_moves():
     assert np.all(np.diff(p.curve["solution_norm"]) <= 1e-9)
 
 
-def test_gradient_descent_converges_below_and_diverges_above_two_over_L():
+def test_gradient_descent_converges_below_stalls_at_and_diverges_above_two_over_L():
     p = widgets.GradientDescentPanel(size=32, n_iter=60, width=64)
-    for v in _sweep(p.step):
+    assert p.L == pytest.approx(1.0 + 1e-2, abs=1e-12)  # exact norm of a normalised blur: 1
+    for v in _sweep(p.step) + [2.0]:
         p.step.value = v
+        last = len(p.iterates) - 1
+        assert p.iteration.max == last and p.iteration.value == last  # slider and run agree
         for k in _sweep(p.iteration):
             p.iteration.value = k
             assert len(p.row.pngs[0]) > 0
+            assert f"iterate k = {k}" in p.row.captions[0].value
         gap = p.gap[np.isfinite(p.gap)]
-        if v <= 1.9:
-            assert p.gap[-1] < p.gap[0]
-            assert "converges" in p.info.value
-        elif v >= 2.1:
-            assert "diverges" in p.info.value
-            assert p.history.get("diverged") or p.gap[-1] > p.gap[0]
         assert len(gap) > 0
+        if v < 2 - 1e-6:
+            assert p.regime() == "converges" and "converges" in p.info.value
+            assert p.gap[-1] < p.gap[0]
+        elif abs(v - 2) <= 1e-6:
+            assert p.regime() == "stalls" and "stalls" in p.info.value and "diverges" not in p.info.value
+            # neither converges nor blows up: the gap levels off at a positive value
+            assert p.gap[-1] == pytest.approx(p.gap[-2], rel=1e-2)
+            assert 0.5 * p.gap[1] < p.gap[-1] < 2 * p.gap[1]
+            assert "oscillating" in p.row.captions[0].value
+        else:
+            assert p.regime() == "diverges" and "diverges" in p.info.value
+            assert p.gap[-1] > p.gap[len(p.gap) // 2] > p.gap[1]  # grows without bound
+    # eta*L = 2.5: the run stops early and the slider ends at the last iterate, which is shown
+    # in its own grey range with its norm (not as a white square)
+    p.step.value = 2.5
+    assert p.history["diverged"] and p.stopped_at == p.iteration.max < p.n_iter
+    assert f"stopped at iteration {p.stopped_at}" in p.info.value
+    assert "‖x‖ =" in p.row.captions[0].value and "blowing up" in p.row.captions[0].value
+    img = np.asarray(__import__("PIL.Image", fromlist=["Image"]).open(__import__("io").BytesIO(p.row.pngs[0])))
+    assert img.std() > 10  # structure visible, not a flat square
+    # back to a converging step: the slider grows back to n_iter and sits at the end
+    p.step.value = 1.0
+    assert p.iteration.max == p.n_iter == p.iteration.value
+
+
+def test_svd_panel_condition_number_grows_with_blur_width():
+    p = widgets.SVDPanel(n=16, width=64)
+    kappas = [p.condition_number(b) for b in p.BLURS]
+    assert all(a < b for a, b in zip(kappas, kappas[1:])), kappas
+    # the exact singular values of a circular blur are |spectrum|: the SVD agrees
+    for b in (0.5, 1.0):
+        s = p.operator(b).spectrum.abs()
+        assert kappas[p.BLURS.index(b)] == pytest.approx(float(s.max() / s.min()), rel=1e-6)
+
+
+def test_svd_panel_starts_at_the_best_k_and_autoscales():
+    p = widgets.SVDPanel(n=16, width=64)
+    k_best, psnr_best = p.best_k(p.blur.value)
+    assert p.k.value == k_best
+    # the fast formula equals the reconstruction shown
+    from invlab import metrics
+    assert metrics.psnr(p.x_tsvd, p.x_true) == pytest.approx(psnr_best, abs=1e-6)
+    for k in (1, p.k.max):
+        p.k.value = k
+        assert metrics.psnr(p.x_tsvd, p.x_true) <= psnr_best + 1e-9
+    for b in p.BLURS:
+        p.blur.value = b
+        lo, hi = p.plot.ax.get_ylim()
+        for line in (p.l_s, p.l_uty, p.l_ratio):
+            y = np.asarray(line.get_ydata())
+            y = y[y > 0]
+            assert lo <= y.min() and y.max() <= hi  # no curve clipped
+    assert "Best k" in p.info.value
+
+
+def test_lcurve_axes_have_tick_labels():
+    p = widgets.LCurvePanel(size=32, width=64)
+    p.plot.fig.canvas.draw()
+    a1 = p.plot.axes[0]
+    for axis in (a1.xaxis, a1.yaxis):
+        lo, hi = axis.get_view_interval()
+        labels = [t.get_text() for t in axis.get_ticklabels() if t.get_text() and lo <= t.get_position()[axis is a1.yaxis] <= hi]
+        assert len(labels) >= 2, (axis, labels)
+
+
+def test_iteration_scrubber_readout_matches_title():
+    from invlab import regularisers as R
+    from invlab import solvers
+
+    prob = widgets.lecture1.DeblurProblem(size=32)
+    _, hist = solvers.fista(prob.A, prob.y, R.Wavelet(levels=2), 1e-3, n_iter=10, keep_every=2)
+    s = widgets.IterationScrubber(hist, title="FISTA", width=64)
+    for i in range(s.iteration.max + 1):
+        s.iteration.value = i
+        k = hist["x_iter"][i]
+        assert f"k = {k}" in s.readout.value and f"iteration {k}" in s.row.captions[0].value
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: widgets.LeastSquaresPanel(size=-32), "size"),
+    (lambda: widgets.LeastSquaresPanel(size=32, width=-64), "width"),
+    (lambda: widgets.SVDPanel(n=-4), "n"),
+    (lambda: widgets.SVDPanel(n=16, sigma=-0.1), "sigma"),
+    (lambda: widgets.SVDPanel(n=16, blur=2.5), "blur"),
+    (lambda: widgets.TikhonovPanel(size=32, blur=float("nan")), "blur"),
+    (lambda: widgets.RegulariserPanel(size=32, sigma=float("inf")), "sigma"),
+    (lambda: widgets.RegulariserPanel(size=32, n_iter=0), "n_iter"),
+    (lambda: widgets.LCurvePanel(size=0), "size"),
+    (lambda: widgets.GradientDescentPanel(size=32, lam=-1.0), "lam"),
+    (lambda: widgets.GradientDescentPanel(size=32, n_iter=-5), "n_iter"),
+    (lambda: widgets.ImageRow(["a"], width=-10), "width"),
+    (lambda: widgets.ImageRow([], width=10), "titles"),
+    (lambda: widgets.ImageRow(["a"], lines=0), "lines"),
+    (lambda: widgets.PlotImage(figsize=(-1, 2)), "figsize"),
+    (lambda: widgets.PlotImage(dpi=0), "dpi"),
+])
+def test_panels_reject_bad_arguments(make, name):
+    with pytest.raises(ValueError, match=name):
+        make()
+
+
+def test_panels_reject_non_integer_sizes():
+    with pytest.raises(TypeError, match="size"):
+        widgets.LeastSquaresPanel(size=32.5)
+    with pytest.raises(TypeError, match="width"):
+        widgets.ImageRow(["a"], width=64.0)
+
+
+def test_image_row_shows_small_images_with_nearest_neighbour_pixels():
+    import io
+
+    from PIL import Image
+
+    row = widgets.ImageRow(["a"], width=64)
+    img = torch.zeros(8, 8)
+    img[::2, ::2] = 1.0  # a checkerboard of single pixels
+    row.set(0, img)
+    a = np.asarray(Image.open(io.BytesIO(row.pngs[0])))
+    assert a.shape == (64, 64)
+    assert set(np.unique(a)) == {0, 255}  # enlarged by repetition: no grey interpolation
+    assert "<br>" not in row.captions[0].value
+    row.set(0, img, title="t", note="PSNR 1 dB")
+    assert "PSNR 1 dB" in row.captions[0].value
 
 
 def test_regulariser_panel_accepts_a_learned_regulariser():
