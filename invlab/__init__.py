@@ -2,7 +2,9 @@
 
 The package behind the lecture notebooks in ``lectures/``: forward operators
 (:mod:`invlab.operators`), data, noise, metrics and plotting, regularisers and classical
-solvers (lecture 1), and the interactive panels (:mod:`invlab.widgets`).
+solvers (lecture 1), networks with their training loop and shipped weights (:mod:`invlab.nets`,
+:mod:`invlab.train`, :mod:`invlab.pretrained`; lecture 2 on), and the interactive panels
+(:mod:`invlab.widgets`).
 """
 import os as _os
 
@@ -15,8 +17,10 @@ import torch as _torch
 _torch.set_num_threads(int(_os.environ.get("INVLAB_NUM_THREADS", "1")))
 
 from . import operators, noise, metrics, viz, data  # noqa: E402
-from . import regularisers, solvers, analysis, tasks, coursework, widgets  # noqa: E402
+from . import regularisers, solvers, nets, train, pretrained  # noqa: E402
+from . import analysis, tasks, coursework, widgets  # noqa: E402
 
-__all__ = ["operators", "noise", "metrics", "viz", "data", "regularisers", "solvers", "analysis", "tasks",
+__all__ = ["operators", "noise", "metrics", "viz", "data", "regularisers", "solvers", "nets", "train",
+           "pretrained", "analysis", "tasks",
            "coursework", "widgets"]
 __version__ = "0.1.0"

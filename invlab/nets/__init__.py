@@ -1,0 +1,14 @@
+"""Neural networks of the course: plain ``nn.Module``s on ``(B, C, H, W)`` tensors.
+
+One call shape per family (see docs/CONVENTIONS.md):
+
+* ``denoiser(x, sigma) -> x`` — :class:`DnCNN` (lecture 2, plug-and-play);
+* ``reconstructor(y, A) -> x`` — model-agnostic, unrolled and cascade networks (lectures 2, 4);
+* ``generator(z) -> x`` — GAN generators (lecture 2);
+* ``sr_net(y_lr) -> x_hr`` — super-resolution networks (lecture 3).
+
+Constructors only build layers: trained weights are loaded by :mod:`invlab.pretrained`.
+"""
+from .dncnn import DnCNN, noise_level_map
+
+__all__ = ["DnCNN", "noise_level_map"]

@@ -1,0 +1,231 @@
+"""Shipped network weights: list, verify, load and retrain them (``invlab.pretrained``).
+
+Weights are data: every file under ``data/weights/`` was made by this project's own recipe
+(:mod:`invlab.recipes`) and is described in ``data/weights/MANIFEST.json`` — its sha256, the
+network class and constructor arguments, parameter count, training command, seed, training
+data, wall time and the held-out metrics it reached. :func:`load` checks the sha256 *before*
+``torch.load(..., weights_only=True)``, so a corrupted, truncated or foreign file never
+reaches the unpickler. Nothing is ever downloaded.
+
+Command line::
+
+    python -m invlab.pretrained list            # names, sizes, headline metric
+    python -m invlab.pretrained verify          # sha256 + reload + held-out metric vs manifest
+    python -m invlab.pretrained train NAME      # retrain from scratch, write the file and manifest
+
+Weights are stored in float16 (half the size) and computed in float32.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+__all__ = ["available", "load", "info", "verify", "train", "WEIGHTS_DIR", "WeightsChecksumError"]
+
+
+def _weights_dir() -> Path:
+    env = os.environ.get("INVLAB_WEIGHTS_DIR")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "data" / "weights"
+
+
+#: Folder of the shipped weights and their manifest (``$INVLAB_WEIGHTS_DIR`` overrides it).
+WEIGHTS_DIR = _weights_dir()
+
+
+class WeightsChecksumError(RuntimeError):
+    """A weights file does not have the sha256 recorded in the manifest."""
+
+
+def _manifest(folder: Path | None = None) -> dict:
+    path = (folder or _weights_dir()) / "MANIFEST.json"
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text())
+
+
+def available() -> list[str]:
+    """Names of the shipped networks (those in the manifest), sorted."""
+    return sorted(_manifest())
+
+
+def _check_name(name) -> dict:
+    entries = _manifest()
+    if not isinstance(name, str) or name not in entries:
+        from .recipes import RECIPES
+
+        hint = (f" It has a recipe: make it with `python -m invlab.pretrained train {name}`."
+                if isinstance(name, str) and name in RECIPES else "")
+        raise ValueError(f"unknown pretrained network {name!r}; available: {', '.join(sorted(entries)) or 'none'}."
+                         + hint)
+    return entries[name]
+
+
+def info(name: str) -> dict:
+    """The manifest entry of ``name``: file, sha256, class, arguments, metrics, training command, seed, time."""
+    return dict(_check_name(name))
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _build(entry: dict) -> torch.nn.Module:
+    from . import nets
+
+    cls = getattr(nets, entry["class"])
+    return cls(**entry["kwargs"])
+
+
+def load(name: str, device="cpu") -> torch.nn.Module:
+    """The shipped network ``name``, in eval mode, float32, on ``device`` (CPU by default).
+
+    Raises
+    ------
+    ValueError
+        Unknown ``name`` (the message lists the available ones).
+    FileNotFoundError
+        The weights file is missing (the message says how to retrain it).
+    WeightsChecksumError
+        The file's sha256 differs from the manifest's (corrupted, truncated or replaced):
+        the message names the file and both hashes.
+    """
+    entry = _check_name(name)
+    path = _weights_dir() / entry["file"]
+    if not path.is_file():
+        raise FileNotFoundError(f"weights file {path} for {name!r} is missing. Restore it from git, or "
+                                f"retrain it (~{entry.get('train_seconds', 0) / 60:.0f} min): "
+                                f"`{entry['command']}`.")
+    raw = path.read_bytes()
+    digest = _sha256(raw)
+    if digest != entry["sha256"]:
+        raise WeightsChecksumError(f"weights file {path} has sha256 {digest}, but the manifest records "
+                                   f"{entry['sha256']}: the file is corrupted, truncated or not the shipped "
+                                   f"one. Restore it from git or retrain: `{entry['command']}`.")
+    state = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+    model = _build(entry)
+    model.load_state_dict({k: v.float() for k, v in state.items()})
+    return model.to(device).eval()
+
+
+def _serialise(model: torch.nn.Module) -> bytes:
+    buf = io.BytesIO()
+    state = {k: (v.detach().to("cpu", torch.float16) if v.is_floating_point() else v.detach().cpu())
+             for k, v in model.state_dict().items()}
+    torch.save(state, buf)
+    return buf.getvalue()
+
+
+def _kwargs_of(model) -> dict:
+    """Constructor arguments of a shipped net (each net stores them as attributes)."""
+    return model.config() if hasattr(model, "config") else {}
+
+
+def train(name: str, n_steps: int | None = None, folder: Path | None = None, progress: bool = True) -> dict:
+    """Retrain ``name`` from scratch with its recipe, write its weights and manifest entry.
+
+    Returns the new manifest entry. ``n_steps`` overrides the recipe's (for a quick check).
+    """
+    from .recipes import RECIPES
+
+    if name not in RECIPES:
+        raise ValueError(f"no recipe named {name!r}; recipes: {', '.join(sorted(RECIPES))}.")
+    recipe = RECIPES[name]
+    folder = Path(folder) if folder is not None else _weights_dir()
+    model = recipe.build()
+    t0 = time.perf_counter()
+    kw = {} if n_steps is None else {"n_steps": n_steps}
+    history = recipe.train(model, progress=progress, **kw)
+    seconds = time.perf_counter() - t0
+    raw = _serialise(model)
+    model = _build({"class": type(model).__name__, "kwargs": _kwargs_of(model)})
+    model.load_state_dict({k: v.float() for k, v in torch.load(io.BytesIO(raw), weights_only=True).items()})
+    model.eval()
+    metrics = recipe.evaluate(model)
+    entry = {
+        "file": f"{name}.pt", "sha256": _sha256(raw), "bytes": len(raw), "class": type(model).__name__,
+        "kwargs": _kwargs_of(model), "parameters": sum(p.numel() for p in model.parameters()),
+        "description": recipe.description, "data": recipe.data,
+        "command": f"python -m invlab.pretrained train {name}", "seed": 0,
+        "steps": len(history["step"]), "train_seconds": round(seconds, 1),
+        "threads": torch.get_num_threads(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "torch": torch.__version__, "metric": recipe.metric, "metrics": metrics,
+        "final_train_loss": history["loss"][-1] if history["loss"] else None,
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / entry["file"]).write_bytes(raw)
+    manifest = _manifest(folder)
+    manifest[name] = entry
+    (folder / "MANIFEST.json").write_text(json.dumps(dict(sorted(manifest.items())), indent=2) + "\n")
+    return entry
+
+
+def verify(names=None, evaluate: bool = True) -> list[dict]:
+    """Check every shipped file: sha256, load, and (``evaluate=True``) the held-out metric again.
+
+    Returns one row per network: ``name``, ``ok``, ``metric``, ``manifest`` (recorded),
+    ``measured`` and ``diff`` (dB or the metric's unit).
+    """
+    from .recipes import RECIPES
+
+    rows = []
+    for name in names or available():
+        entry = info(name)
+        row = {"name": name, "metric": entry["metric"], "manifest": entry["metrics"][entry["metric"]]}
+        model = load(name)
+        if evaluate:
+            measured = RECIPES[name].evaluate(model)[entry["metric"]]
+            row.update(measured=measured, diff=round(measured - row["manifest"], 4),
+                       ok=abs(measured - row["manifest"]) <= 0.1)
+        else:
+            row["ok"] = True
+        rows.append(row)
+    return rows
+
+
+def _main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m invlab.pretrained", description="Shipped network weights.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("list", help="list the shipped networks")
+    v = sub.add_parser("verify", help="check checksums and re-measure the held-out metric")
+    v.add_argument("names", nargs="*")
+    t = sub.add_parser("train", help="retrain a network from scratch (writes data/weights/)")
+    t.add_argument("name")
+    t.add_argument("--steps", type=int, default=None, help="override the recipe's number of steps")
+    t.add_argument("--out", type=Path, default=None,
+                   help="write the weights and a manifest here instead of data/weights/")
+    args = ap.parse_args(argv)
+    if args.cmd == "list":
+        for name in available():
+            e = info(name)
+            print(f"{name:20s} {e['class']:10s} {e['parameters']:>9,d} params  {e['bytes'] / 1e6:6.2f} MB  "
+                  f"{e['metric']} = {e['metrics'][e['metric']]}  (trained {e['train_seconds'] / 60:.1f} min)")
+        return 0
+    if args.cmd == "verify":
+        bad = 0
+        for row in verify(args.names or None):
+            print(f"{row['name']:20s} {row['metric']}: manifest {row['manifest']}, measured "
+                  f"{row.get('measured')}  ({'ok' if row['ok'] else 'MISMATCH'})")
+            bad += not row["ok"]
+        return 1 if bad else 0
+    if "INVLAB_NUM_THREADS" not in os.environ:  # training: use every core (a laptop has no browser to share with)
+        torch.set_num_threads(os.cpu_count() or 1)
+    old = _manifest().get(args.name)
+    entry = train(args.name, n_steps=args.steps, folder=args.out)
+    m = entry["metric"]
+    print(f"{args.name}: {m} = {entry['metrics'][m]} (manifest before: "
+          f"{old['metrics'][m] if old else 'none'}), {entry['train_seconds'] / 60:.1f} min on "
+          f"{entry['threads']} threads, {entry['parameters']:,} parameters, {entry['bytes'] / 1e6:.2f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())

@@ -1,0 +1,116 @@
+"""How every shipped network is built, trained and scored (used by :mod:`invlab.pretrained`).
+
+One :class:`Recipe` per shipped file: ``build()`` makes the untrained network (seeded),
+``train(model)`` runs :func:`invlab.train.fit` on the training data only, and
+``evaluate(model)`` returns the held-out metrics recorded in ``data/weights/MANIFEST.json``
+(test images / test subject / other seeds, never training data). ``python -m invlab.pretrained
+train NAME`` runs the three in order; a notebook can call the same recipe to retrain live.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from . import data
+from .metrics import psnr
+from .nets import DnCNN
+from .train import fit
+
+__all__ = ["Recipe", "RECIPES", "DENOISER_SIGMAS", "noisy_test_images", "denoiser_scores"]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What makes one shipped network: its builder, its training run and its held-out score."""
+
+    name: str
+    build: Callable[[], torch.nn.Module]
+    train: Callable[..., dict]
+    evaluate: Callable[[torch.nn.Module], dict]
+    metric: str          # the key of ``evaluate``'s result that the manifest headlines
+    data: str            # what it trains on, in words
+    description: str
+
+
+# --------------------------------------------------------------------------- the denoiser
+
+#: Noise levels at which the denoiser is scored (image units; images in [0, 1]).
+DENOISER_SIGMAS = (0.05, 0.1, 0.15)
+#: Largest noise level the denoiser is trained on.
+DENOISER_MAX_SIGMA = 0.2
+
+
+def noisy_test_images(sigma: float, size: int = 256, seed: int = 1234):
+    """The :data:`~invlab.data.TEST_IMAGES` and a fixed noisy copy: ``(x_true, y)``, each ``(5, size, size)``.
+
+    The noise is :math:`\\mathcal N(0, \\sigma^2)` per pixel from ``seed`` (the same draw for
+    every method compared on it); ``y`` is not clipped to :math:`[0, 1]`.
+    """
+    x = data.test_images(size)
+    g = torch.Generator().manual_seed(seed + int(round(sigma * 1000)))
+    return x, x + sigma * torch.randn(x.shape, generator=g)
+
+
+def denoiser_scores(denoiser, size: int = 256, sigmas=DENOISER_SIGMAS) -> dict:
+    """Held-out PSNR of ``denoiser(y, sigma)`` on the noisy test images at each ``sigma``.
+
+    Returns ``{"psnr@0.05": mean dB, ..., "per_image": {sigma: [dB per test image]}}``.
+    """
+    out, per = {}, {}
+    with torch.no_grad():
+        for s in sigmas:
+            x, y = noisy_test_images(s, size)
+            xh = denoiser(y[:, None], s)[:, 0].clamp(0, 1)
+            p = [float(v) for v in psnr(xh, x)]
+            per[f"{s:g}"] = [round(v, 3) for v in p]
+            out[f"psnr@{s:g}"] = round(sum(p) / len(p), 3)
+    out["per_image"] = per
+    return out
+
+
+def _build_denoiser() -> DnCNN:
+    torch.manual_seed(0)
+    return DnCNN(channels=1, width=32, depth=9, dilations=(1, 2, 3, 4, 3, 2, 1))
+
+
+def _denoiser_training_images():
+    """Training photos at two scales: native resolution and centre-cropped to 256 x 256."""
+    return [data.image(n, None) for n in data.TRAIN_IMAGES] + list(data.train_images(256))
+
+
+def denoising_batches(images, patch: int = 48, batch: int = 32, max_sigma: float = DENOISER_MAX_SIGMA,
+                      seed: int = 0):
+    """``step -> (y, sigma, x)``: fresh random patches with noise levels drawn in :math:`[0, \\sigma_{\\max}]`."""
+    g = torch.Generator().manual_seed(seed)
+
+    def draw(step):
+        x = data.patches(images, patch, batch, seed=g)[:, None]
+        sigma = max_sigma * torch.rand(batch, generator=g)
+        y = x + sigma.view(-1, 1, 1, 1) * torch.randn(x.shape, generator=g)
+        return y, sigma, x
+    return draw
+
+
+def denoising_loss(model, batch):
+    """Mean squared error :math:`\\frac1N\\|D_\\theta(y, \\sigma) - x\\|^2` on a batch ``(y, sigma, x)``."""
+    y, sigma, x = batch
+    return torch.mean((model(y, sigma) - x) ** 2)
+
+
+def _train_denoiser(model, n_steps: int = 2400, progress: bool = True, callback=None) -> dict:
+    images = _denoiser_training_images()
+    val = [denoising_batches(images, batch=32, seed=99)(0) for _ in range(1)]
+    return fit(model, denoising_loss, denoising_batches(images, seed=0), n_steps, lr=2e-3,
+               val_batches=val, seed=0, callback=callback, progress=progress, keep_best=False)
+
+
+RECIPES = {
+    "denoiser": Recipe(
+        name="denoiser", build=_build_denoiser, train=_train_denoiser,
+        evaluate=denoiser_scores, metric="psnr@0.1",
+        data=f"48x48 patches of the {len(data.TRAIN_IMAGES)} training photos (invlab.data.TRAIN_IMAGES) at "
+             f"native size and at 256x256, noise sigma ~ U[0, {DENOISER_MAX_SIGMA}]",
+        description="noise-conditional dilated DnCNN, denoiser(x, sigma); lecture 2 (plug-and-play)"),
+}

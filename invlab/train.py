@@ -1,0 +1,371 @@
+"""Training loops (``invlab.train``): the five-line loop of every lecture, plus the plumbing.
+
+The loop a student sees the first time a network is trained::
+
+    for step in range(n_steps):
+        loss = loss_fn(model, next(batches))   # forward
+        opt.zero_grad()
+        loss.backward()                          # backpropagation
+        opt.step()                               # gradient step on the weights
+
+:func:`fit` is exactly this loop plus what every later use needs: seeding, a learning-rate
+schedule, a progress bar, a history for plots, validation, a callback for live panels and a
+clean stop (Ctrl-C, or the callback returning ``True``) that keeps the best weights.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import numbers
+import time
+from collections.abc import Callable, Iterable
+
+import torch
+from torch import nn
+
+from ._checks import check_bool, check_int, check_real, make_generator
+from .operators import check_tensor, laplacian_spectrum
+from .operators.blur import kernel_spectrum
+from .regularisers import LearnedQuadratic
+from .solvers._common import _circulant_spectrum
+
+__all__ = ["fit", "evaluate", "cosine_lr", "fit_learned_quadratic"]
+
+
+def cosine_lr(step: int, n_steps: int, lr: float, final: float = 0.01, warmup: int = 0) -> float:
+    """Cosine learning-rate schedule with an optional linear warm-up.
+
+    .. math::
+        \\eta_t = \\eta_{\\min} + \\tfrac12(\\eta - \\eta_{\\min})\\big(1 + \\cos(\\pi t / T)\\big),
+        \\qquad \\eta_{\\min} = \\text{final}\\cdot\\eta,
+
+    after ``warmup`` steps that ramp linearly from 0 to :math:`\\eta`.
+    """
+    if step < warmup:
+        return lr * (step + 1) / warmup
+    t = (step - warmup) / max(1, n_steps - warmup)
+    return lr * (final + 0.5 * (1 - final) * (1 + math.cos(math.pi * min(t, 1.0))))
+
+
+def _to(batch, device):
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device)
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(_to(b, device) for b in batch)
+    if isinstance(batch, dict):
+        return {k: _to(v, device) for k, v in batch.items()}
+    return batch
+
+
+def _device(model: nn.Module) -> torch.device:
+    p = next(model.parameters(), None)
+    return p.device if p is not None else torch.device("cpu")
+
+
+def evaluate(model: nn.Module, loss_fn: Callable, batches: Iterable) -> float:
+    """Mean of ``loss_fn(model, batch)`` over ``batches``, in eval mode and without gradients."""
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    device = _device(model)
+    with torch.no_grad():
+        for batch in batches:
+            total += float(loss_fn(model, _to(batch, device)))
+            count += 1
+    model.train(was_training)
+    if count == 0:
+        raise ValueError("val_batches is empty.")
+    return total / count
+
+
+def _check_int(value, name, lo):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < lo:
+        raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}.")
+    return int(value)
+
+
+def _check_float(value, name, positive=True):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or \
+            (value <= 0 if positive else value < 0):
+        raise ValueError(f"{name} must be a finite number {'> 0' if positive else '>= 0'}, got {value!r}.")
+    return float(value)
+
+
+def fit(model: nn.Module, loss_fn: Callable, train_batches, n_steps: int, lr: float = 1e-3,
+        val_batches=None, seed=0, callback: Callable | None = None, schedule: str = "cosine",
+        val_every: int | None = None, weight_decay: float = 0.0, grad_clip: float | None = None,
+        keep_best: bool = True, progress: bool = True) -> dict:
+    """Train ``model`` by Adam on ``loss_fn`` for ``n_steps`` steps.
+
+    Each step draws a batch, computes :math:`L(\\theta) = \\texttt{loss\\_fn}(\\text{model}, \\text{batch})`,
+    back-propagates and takes an Adam step with learning rate :math:`\\eta_t` (cosine decay
+    from ``lr`` to ``lr/100`` by default, see :func:`cosine_lr`).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Trained in place, on whatever device its parameters are (CPU or CUDA); batches are
+        moved there.
+    loss_fn : callable
+        ``loss_fn(model, batch) -> scalar tensor``.
+    train_batches : callable or iterable
+        ``train_batches(step) -> batch`` (e.g. fresh random patches every step), or an iterable
+        of batches, cycled when it runs out (a list, a ``DataLoader``).
+    n_steps : int
+        Number of optimisation steps.
+    lr : float
+        Peak learning rate.
+    val_batches : iterable, optional
+        Fixed validation batches: the mean loss over them is recorded every ``val_every``
+        steps (default: 20 times per run) and at the end.
+    seed : int
+        Seeds torch's global generator for the duration of the run (restored afterwards), so
+        the same seed and the same initial model give the same weights on the CPU.
+    callback : callable, optional
+        ``callback(step, model, history)`` after every step (1-based ``step``); returning
+        ``True`` stops training (a panel's stop button).
+    schedule : {"cosine", "step", "constant"}
+        ``"step"`` divides the learning rate by 10 at 60 % and 90 % of the run.
+    weight_decay : float
+        Adam's L2 weight decay.
+    grad_clip : float, optional
+        Clip the gradients' global norm to this value.
+    keep_best : bool
+        With ``val_batches``: when training ends (normally, by the callback or by Ctrl-C),
+        restore the weights that had the lowest validation loss.
+    progress : bool
+        Show a ``tqdm.auto`` progress bar with the running loss.
+
+    Returns
+    -------
+    dict
+        ``history`` with lists ``"step"``, ``"loss"``, ``"lr"``, ``"time"`` (seconds since
+        the start) for every step, ``"val_step"``, ``"val_loss"`` for every validation, and
+        ``"stopped"`` (``None``, ``"callback"`` or ``"interrupted"``), ``"best_step"``.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable (model, batch) -> loss, got {type(loss_fn).__name__}.")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable (step, model, history) or None, got {type(callback).__name__}.")
+    n_steps = _check_int(n_steps, "n_steps", 1)
+    lr = _check_float(lr, "lr")
+    weight_decay = _check_float(weight_decay, "weight_decay", positive=False)
+    if grad_clip is not None:
+        grad_clip = _check_float(grad_clip, "grad_clip")
+    if schedule not in ("cosine", "step", "constant"):
+        raise ValueError(f"schedule must be 'cosine', 'step' or 'constant', got {schedule!r}.")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be an int, got {seed!r}.")
+    if callable(train_batches):
+        draw = train_batches
+    elif isinstance(train_batches, Iterable):
+        source = train_batches
+        state = {"it": iter(source)}
+
+        def draw(step):
+            try:
+                return next(state["it"])
+            except StopIteration:
+                state["it"] = iter(source)
+                return next(state["it"])
+    else:
+        raise TypeError("train_batches must be a callable step -> batch or an iterable of batches, "
+                        f"got {type(train_batches).__name__}.")
+    if val_batches is not None:
+        val_batches = list(val_batches)
+        if not val_batches:
+            raise ValueError("val_batches is empty.")
+    val_every = max(1, n_steps // 20) if val_every is None else _check_int(val_every, "val_every", 1)
+
+    def lr_at(step):
+        if schedule == "cosine":
+            return cosine_lr(step, n_steps, lr)
+        if schedule == "step":
+            return lr * (0.1 ** ((step >= 0.6 * n_steps) + (step >= 0.9 * n_steps)))
+        return lr
+
+    from tqdm.auto import tqdm
+
+    device = _device(model)
+    history = {"step": [], "loss": [], "lr": [], "time": [], "val_step": [], "val_loss": [],
+               "stopped": None, "best_step": None}
+    best = {"loss": math.inf, "state": None}
+
+    def validate(step):
+        v = evaluate(model, loss_fn, val_batches)
+        history["val_step"].append(step)
+        history["val_loss"].append(v)
+        if v < best["loss"]:
+            best["loss"], history["best_step"] = v, step
+            best["state"] = copy.deepcopy(model.state_dict())
+        return v
+
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(int(seed))
+        opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+        model.train()
+        bar = tqdm(total=n_steps, desc=type(model).__name__, disable=not progress, leave=True)
+        t0 = time.perf_counter()
+        running = None
+        step = 0
+        try:
+            for step in range(1, n_steps + 1):
+                for group in opt.param_groups:
+                    group["lr"] = lr_at(step - 1)
+                batch = _to(draw(step - 1), device)
+                loss = loss_fn(model, batch)                     # forward
+                opt.zero_grad(set_to_none=True)
+                loss.backward()                                  # backpropagation
+                if grad_clip is not None:
+                    nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+                opt.step()                                       # gradient step
+                value = float(loss.detach())
+                if not math.isfinite(value):
+                    raise FloatingPointError(f"training loss became {value} at step {step}; "
+                                             "lower lr or set grad_clip.")
+                running = value if running is None else 0.95 * running + 0.05 * value
+                history["step"].append(step)
+                history["loss"].append(value)
+                history["lr"].append(opt.param_groups[0]["lr"])
+                history["time"].append(time.perf_counter() - t0)
+                if val_batches is not None and (step % val_every == 0 or step == n_steps):
+                    validate(step)
+                bar.update(1)
+                bar.set_postfix(loss=f"{running:.3g}", refresh=False)
+                if callback is not None and callback(step, model, history) is True:
+                    history["stopped"] = "callback"
+                    break
+        except KeyboardInterrupt:
+            history["stopped"] = "interrupted"
+        finally:
+            if history["stopped"] is not None:  # a requested stop is a clean end, not a failure
+                bar.total = bar.n
+                bar.set_description(f"{type(model).__name__} (stopped at step {bar.n})")
+            bar.close()
+        model.eval()
+    if history["stopped"] is not None and val_batches is not None and history["step"] and \
+            (not history["val_step"] or history["val_step"][-1] != history["step"][-1]):
+        validate(history["step"][-1])
+    if keep_best and best["state"] is not None:
+        model.load_state_dict(best["state"])
+    return history
+
+
+# ----------------------------------------------------------------------------------------
+# the learned quadratic regulariser of lecture 1 (closed-form reconstructions, L-BFGS)
+# ----------------------------------------------------------------------------------------
+def fit_learned_quadratic(A, x_train: torch.Tensor, sigma: float, n_filters: int = 4, size: int = 5,
+                          n_iter: int = 100, seed=0, progress: bool = True) -> LearnedQuadratic:
+    """Fit the filters so that the regularised reconstruction is best in MSE on training pairs.
+
+    Training pairs are :math:`y_n = Ax_n + \\sigma\\varepsilon_n` (seeded noise). With
+    :math:`\\lambda = 1` absorbed into the filters, the reconstruction is the closed form
+
+    .. math:: \\hat x_n(h) = \\mathcal F^{-1}\\Bigl[\\frac{\\overline{\\hat a}\\,\\hat y_n}
+              {|\\hat a|^2 + S_h}\\Bigr],\\qquad S_h = \\sum_k|\\hat h_k|^2,
+
+    and the filters minimise :math:`\\sum_n \\|\\hat x_n(h) - x_n\\|^2` (L-BFGS, autograd
+    through the FFTs). The start is gradient-Tikhonov at its best training
+    :math:`\\lambda` (plus small random filters), so the fit can only improve on it.
+    The fitted regulariser is meant to be used with ``lam = 1``.
+
+    Parameters
+    ----------
+    A : Blur or Identity
+        Circulant forward operator on the training image size.
+    x_train : torch.Tensor
+        Training images ``(N, H, W)``.
+    sigma : float
+        Noise standard deviation of the training measurements.
+    n_filters : int
+        Number of filters :math:`K \\geq 2`.
+    size : int
+        Odd filter side length :math:`\\geq 3`.
+    n_iter : int
+        L-BFGS iterations.
+    seed : int or torch.Generator
+        Seed of the noise and of the initial random filters.
+    progress : bool
+        Show a progress bar (``tqdm.auto``) over the L-BFGS function evaluations.
+
+    Returns
+    -------
+    LearnedQuadratic
+        With ``train_mse``, the mean squared error per pixel reached on the training pairs.
+
+    Notes
+    -----
+    Every circulant quadratic regulariser gives a linear (Wiener-type) filter, and for
+    natural images, whose power spectrum decays like :math:`1/|\\omega|^2`,
+    gradient-Tikhonov is already close to the best such filter: expect a gain of a few
+    hundredths of a dB on held-out images, not more (``benchmarks/bench_tv.py``). That
+    ceiling is the lecture's motivation for non-quadratic and learned non-linear priors.
+    """
+    check_tensor(x_train, "x_train")
+    if x_train.ndim < 2 or x_train.is_complex():
+        raise ValueError(f"x_train must be real images (N, H, W), got shape {tuple(x_train.shape)}.")
+    n_filters = check_int(n_filters, "n_filters", low=2)
+    if check_int(size, "size", low=3) % 2 == 0:
+        raise ValueError(f"size must be an odd integer >= 3, got {size!r}.")
+    sigma = check_real(sigma, "sigma", low=0, low_open=True)
+    n_iter = check_int(n_iter, "n_iter", low=1)
+    progress = check_bool(progress, "progress")
+    g = make_generator(seed)
+    a = _circulant_spectrum(A, torch.device("cpu"), torch.complex128)
+    if a is None:
+        raise TypeError(f"A must be a circulant operator (Blur or Identity), got {type(A).__name__}.")
+    shape = tuple(x_train.shape[-2:])
+    if tuple(A.in_shape) != shape:
+        raise ValueError(f"x_train images are {shape} but A acts on {A.in_shape}.")
+    x = x_train.detach().to(torch.float64).reshape((-1,) + shape)
+    y = A(x) + sigma * torch.randn(x.shape, generator=g, dtype=torch.float64)
+    num = a.conj() * torch.fft.rfft2(y)
+    a2 = _abs2(a)
+
+    def loss_of(S):
+        xhat = torch.fft.irfft2(num / (a2 + S), s=shape)
+        return ((xhat - x) ** 2).sum(dim=(-2, -1)).mean()
+
+    # start: gradient-Tikhonov at its best lambda on the training pairs
+    mu = laplacian_spectrum(shape)
+    lams = torch.logspace(-6, 2, 33, dtype=torch.float64).tolist()
+    best = min(lams, key=lambda lam: float(loss_of(lam * mu)))
+    h = torch.zeros((n_filters, size, size), dtype=torch.float64)
+    c = size // 2
+    scale = math.sqrt(best)
+    h[0, c, c], h[0, c + 1, c] = -scale, scale
+    h[1, c, c], h[1, c, c + 1] = -scale, scale
+    h[2:] = 0.05 * scale * torch.randn((n_filters - 2, size, size), generator=g, dtype=torch.float64)
+    h.requires_grad_(True)
+
+    def S_of(h):
+        return sum(_abs2(kernel_spectrum(hk, shape)) for hk in h)
+
+    opt = torch.optim.LBFGS([h], max_iter=n_iter, line_search_fn="strong_wolfe",
+                            tolerance_grad=1e-12, tolerance_change=1e-14, history_size=20)
+
+    from tqdm.auto import tqdm  # only when fitting: importing it costs ~0.1 s
+
+    bar = tqdm(total=opt.defaults["max_eval"], desc="fitting filters (L-BFGS evaluations)",
+               disable=not progress, leave=False)
+
+    def closure():
+        opt.zero_grad()
+        loss = loss_of(S_of(h))
+        loss.backward()
+        bar.update(1)
+        bar.set_postfix(mse=f"{loss.detach().item() / math.prod(shape):.2e}", refresh=False)
+        return loss
+
+    opt.step(closure)
+    bar.close()
+    R = LearnedQuadratic(h.detach())
+    R.train_mse = float(loss_of(S_of(h.detach()))) / math.prod(shape)
+    return R
+
+
+def _abs2(z):
+    return z.real**2 + z.imag**2

@@ -1,0 +1,90 @@
+"""Shipped weights: checksums before unpickling, clear errors, and every shipped file reproduces
+the held-out metric its manifest records."""
+import json
+
+import pytest
+import torch
+
+from invlab import pretrained
+from invlab.nets import DnCNN
+from invlab.recipes import RECIPES
+
+
+@pytest.fixture(scope="module")
+def tiny_weights(tmp_path_factory):
+    """A real (2-step) run of the denoiser recipe written to a temporary weights folder."""
+    folder = tmp_path_factory.mktemp("weights")
+    entry = pretrained.train("denoiser", n_steps=2, folder=folder, progress=False)
+    return folder, entry
+
+
+@pytest.fixture
+def weights_dir(tiny_weights, monkeypatch, tmp_path):
+    folder, _ = tiny_weights
+    for f in folder.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    monkeypatch.setenv("INVLAB_WEIGHTS_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_train_writes_a_complete_manifest_entry(tiny_weights):
+    folder, entry = tiny_weights
+    manifest = json.loads((folder / "MANIFEST.json").read_text())
+    assert manifest["denoiser"] == entry
+    for key in ("sha256", "parameters", "command", "seed", "data", "train_seconds", "metrics", "class", "kwargs"):
+        assert key in entry
+    assert entry["steps"] == 2 and entry["metric"] in entry["metrics"]
+    assert entry["command"] == "python -m invlab.pretrained train denoiser"
+
+
+def test_load_gives_an_eval_float32_model(weights_dir):
+    net = pretrained.load("denoiser")
+    assert isinstance(net, DnCNN) and not net.training
+    assert all(p.dtype == torch.float32 for p in net.parameters())
+    assert pretrained.available() == ["denoiser"]
+    assert pretrained.info("denoiser")["parameters"] == sum(p.numel() for p in net.parameters())
+
+
+def test_corrupted_file_is_refused_before_unpickling(weights_dir):
+    path = weights_dir / "denoiser.pt"
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(pretrained.WeightsChecksumError, match="denoiser.pt") as e:
+        pretrained.load("denoiser")
+    assert pretrained.info("denoiser")["sha256"] in str(e.value)
+
+
+def test_truncated_file_is_refused(weights_dir):
+    path = weights_dir / "denoiser.pt"
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(pretrained.WeightsChecksumError, match="truncated"):
+        pretrained.load("denoiser")
+
+
+def test_missing_file_says_how_to_retrain(weights_dir):
+    (weights_dir / "denoiser.pt").unlink()
+    with pytest.raises(FileNotFoundError, match="python -m invlab.pretrained train denoiser"):
+        pretrained.load("denoiser")
+
+
+def test_unknown_name_lists_the_available_ones(weights_dir):
+    with pytest.raises(ValueError, match="available: denoiser"):
+        pretrained.load("resnet50")
+    with pytest.raises(ValueError, match="no recipe"):
+        pretrained.train("resnet50")
+
+
+def test_every_recipe_has_a_shipped_file():
+    assert set(RECIPES) <= set(pretrained.available())
+
+
+@pytest.mark.parametrize("name", pretrained.available())
+def test_shipped_file_reproduces_its_manifest_metric(name):
+    row, = pretrained.verify([name])
+    assert abs(row["measured"] - row["manifest"]) <= 0.1, row
+
+
+def test_shipped_weights_fit_the_budget():
+    total = sum(pretrained.info(n)["bytes"] for n in pretrained.available())
+    assert total <= 25 * 2**20
