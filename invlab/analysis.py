@@ -11,6 +11,7 @@ import math
 import torch
 
 from . import solvers
+from ._checks import check_choice, check_int, check_real
 from .metrics import psnr
 from .operators import LinearOperator, check_tensor
 from .operators.blur import gaussian_kernel
@@ -120,10 +121,14 @@ def tsvd_solve(A, y: torch.Tensor, k: int) -> torch.Tensor:
 
 
 def _lams(lams):
-    lams = [float(v) for v in torch.as_tensor(lams, dtype=torch.float64).reshape(-1)]
-    if not lams:
-        raise ValueError("lams must hold at least one value.")
-    _check_lam(lams)
+    if isinstance(lams, (str, bytes, bool)) or lams is None:
+        raise TypeError(f"lams must be a number or a sequence of numbers, got {lams!r}.")
+    try:
+        lams = [float(v) for v in torch.as_tensor(lams, dtype=torch.float64).reshape(-1)]
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError(f"lams must be a number or a sequence of numbers, got {lams!r}.") from None
+    if not lams or not all(math.isfinite(v) and v >= 0 for v in lams):
+        raise ValueError(f"lams must hold at least one value, all finite and >= 0, got {lams!r}.")
     return lams
 
 
@@ -145,6 +150,7 @@ def l_curve(A: LinearOperator, y: torch.Tensor, lams, reg=None) -> dict:
     from .regularisers import Tikhonov
 
     reg = Tikhonov() if reg is None else reg
+    solvers._common._check_reg(reg)
     out = {"lam": _lams(lams), "residual_norm": [], "solution_norm": []}
     for lam in out["lam"]:
         x = solvers.tikhonov(A, y, lam, reg=reg)
@@ -169,6 +175,8 @@ def psnr_vs_lambda(A: LinearOperator, y: torch.Tensor, x_true: torch.Tensor, lam
     from .regularisers import Tikhonov
 
     reg = Tikhonov() if reg is None else reg
+    solvers._common._check_reg(reg)
+    check_int(n_iter, "n_iter", low=1)
     out = {"lam": _lams(lams), "psnr": []}
     best, x = (-math.inf, None, None), None
     for lam in out["lam"]:
@@ -195,10 +203,9 @@ def blur_matrix_1d(n: int, sigma: float, boundary: str = "zero") -> torch.Tensor
     operator; for a 2-D demo, ``invlab.operators.Blur.gaussian((32, 32), sigma).to_matrix()``
     is a 1024x1024 matrix.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}.")
-    if boundary not in ("zero", "circular"):
-        raise ValueError(f"boundary must be 'zero' or 'circular', got {boundary!r}.")
+    n = check_int(n, "n", low=1)
+    sigma = check_real(sigma, "sigma", low=0, low_open=True)
+    check_choice(boundary, "boundary", ("zero", "circular"))
     half = min(math.ceil(3 * sigma), n - 1 if boundary == "zero" else (n - 1) // 2)
     k = gaussian_kernel(sigma, 2 * half + 1)[half]  # 1-D profile (rows of the separable kernel)
     k = k / k.sum()

@@ -1,31 +1,33 @@
 """Checks for the exercises in the lecture notebooks, with feedback a student can act on.
 
 Each ``check_*`` function takes the student's function, runs it on a few small problems
-whose answers are known, and returns ``True`` when it is right. When it is wrong it prints
-*what* is wrong (wrong shape, complex output, a missing conjugate, a threshold off by the
-step size ...) instead of a bare "incorrect", and returns ``False``. ``raise_on_fail=True``
-turns the failure into an ``AssertionError`` (for graders).
+whose answers are known, and *prints* its verdict: "✓ correct", or *what* is wrong (wrong
+shape, complex output, a missing conjugate, a threshold off by the step size ...) instead of
+a bare "incorrect". It returns ``None``, so a check cell shows only that feedback (no stray
+``True``/``False``). ``raise_on_fail=True`` turns a failure into an ``AssertionError``
+(for graders).
 """
 from __future__ import annotations
 
 import torch
 
 from . import operators as op
+from ._checks import check_bool, check_callable
 from . import solvers
 from .regularisers import soft_threshold
 
 __all__ = ["check_tikhonov_fourier", "check_ista_step"]
 
 
-def _report(ok: bool, messages: list[str], name: str, raise_on_fail: bool) -> bool:
+def _report(ok: bool, messages: list[str], name: str, raise_on_fail: bool) -> None:
     if ok:
         print(f"✓ {name}: correct.")
-        return True
+        return None
     text = f"✗ {name}: not yet.\n  - " + "\n  - ".join(messages)
     if raise_on_fail:
         raise AssertionError(text)
     print(text)
-    return False
+    return None
 
 
 def _call(fn, *args):
@@ -50,13 +52,27 @@ def _as_real_image(out, shape, messages) -> torch.Tensor | None:
     return out
 
 
-def check_tikhonov_fourier(fn, raise_on_fail: bool = False) -> bool:
+def check_tikhonov_fourier(fn, raise_on_fail: bool = False) -> None:
     """Check ``fn(A, y, lam)`` = the Tikhonov solution :math:`(A^{\\top}A + \\lambda I)^{-1}A^{\\top}y` for a blur.
 
     In Fourier this is :math:`\\hat x = \\overline{\\hat a}\\,\\hat y / (|\\hat a|^2 + \\lambda)`,
     with :math:`\\hat a` = ``A.spectrum`` (rfft2 layout). Tested with a non-symmetric kernel
     (so a missing conjugate shows) and several values of λ.
+
+    Parameters
+    ----------
+    fn : callable
+        The student's ``tikhonov_fourier(A, y, lam)``.
+    raise_on_fail : bool
+        Raise ``AssertionError`` (with the feedback) instead of printing it when wrong.
+
+    Returns
+    -------
+    None
+        The verdict is printed.
     """
+    check_callable(fn, "fn", allow_none=False)
+    check_bool(raise_on_fail, "raise_on_fail")
     g = torch.Generator().manual_seed(0)
     shape = (16, 18)
     A = op.Blur(shape, torch.tensor([[0.0, 0.1, 0.0], [0.2, 0.4, 0.05], [0.0, 0.25, 0.0]]))
@@ -92,11 +108,25 @@ def check_tikhonov_fourier(fn, raise_on_fail: bool = False) -> bool:
     return _report(not messages, messages, "tikhonov_fourier", raise_on_fail)
 
 
-def check_ista_step(fn, raise_on_fail: bool = False) -> bool:
+def check_ista_step(fn, raise_on_fail: bool = False) -> None:
     """Check ``fn(x, A, y, lam, step)`` = one ISTA step for :math:`\\tfrac12\\|Ax-y\\|^2 + \\lambda\\|x\\|_1`.
 
     The step is :math:`x^{+} = \\operatorname{soft}(x - \\eta A^{\\top}(Ax - y),\\ \\eta\\lambda)`.
+
+    Parameters
+    ----------
+    fn : callable
+        The student's ``ista_step(x, A, y, lam, step)``.
+    raise_on_fail : bool
+        Raise ``AssertionError`` (with the feedback) instead of printing it when wrong.
+
+    Returns
+    -------
+    None
+        The verdict is printed.
     """
+    check_callable(fn, "fn", allow_none=False)
+    check_bool(raise_on_fail, "raise_on_fail")
     g = torch.Generator().manual_seed(1)
     M = torch.randn(12, 8, generator=g, dtype=torch.float64)
     A = op.Matrix(M)

@@ -21,13 +21,13 @@ def tikhonov_complex(A, y, lam):
 
 
 def test_tikhonov_check(capsys):
-    assert coursework.check_tikhonov_fourier(tikhonov_right)
+    assert coursework.check_tikhonov_fourier(tikhonov_right) is None
     assert "correct" in capsys.readouterr().out
-    assert not coursework.check_tikhonov_fourier(tikhonov_no_conj)
+    assert coursework.check_tikhonov_fourier(tikhonov_no_conj) is None
     assert "conjugate" in capsys.readouterr().out
-    assert not coursework.check_tikhonov_fourier(tikhonov_complex)
+    assert coursework.check_tikhonov_fourier(tikhonov_complex) is None
     assert "complex" in capsys.readouterr().out
-    assert not coursework.check_tikhonov_fourier(lambda A, y, lam: 1 / 0)
+    assert coursework.check_tikhonov_fourier(lambda A, y, lam: 1 / 0) is None
     assert "ZeroDivisionError" in capsys.readouterr().out
     with pytest.raises(AssertionError, match="conjugate"):
         coursework.check_tikhonov_fourier(tikhonov_no_conj, raise_on_fail=True)
@@ -46,7 +46,8 @@ def test_ista_check(capsys):
     def wrong_sign(x, A, y, lam, step):
         return soft_threshold(x + step * A.adjoint(A(x) - y), step * lam)
 
-    assert coursework.check_ista_step(right)
+    assert coursework.check_ista_step(right) is None
+    assert "✓ ista_step: correct" in capsys.readouterr().out
     for fn, hint in ((no_prox, "soft thresholding"), (wrong_threshold, "step * lam"), (wrong_sign, "sign error")):
-        assert not coursework.check_ista_step(fn)
+        assert coursework.check_ista_step(fn) is None
         assert hint in capsys.readouterr().out
