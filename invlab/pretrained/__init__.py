@@ -34,7 +34,7 @@ __all__ = ["available", "load", "info", "verify", "train", "WEIGHTS_DIR", "Weigh
 
 def _weights_dir() -> Path:
     env = os.environ.get("INVLAB_WEIGHTS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "data" / "weights"
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "data" / "weights"
 
 
 #: Folder of the shipped weights and their manifest (``$INVLAB_WEIGHTS_DIR`` overrides it).
@@ -60,7 +60,7 @@ def available() -> list[str]:
 def _check_name(name) -> dict:
     entries = _manifest()
     if not isinstance(name, str) or name not in entries:
-        from .recipes import RECIPES
+        from ..recipes import RECIPES
 
         hint = (f" It has a recipe: make it with `python -m invlab.pretrained train {name}`."
                 if isinstance(name, str) and name in RECIPES else "")
@@ -79,7 +79,7 @@ def _sha256(data: bytes) -> str:
 
 
 def _build(entry: dict) -> torch.nn.Module:
-    from . import nets
+    from .. import nets
 
     cls = getattr(nets, entry["class"])
     return cls(**entry["kwargs"])
@@ -134,7 +134,7 @@ def train(name: str, n_steps: int | None = None, folder: Path | None = None, pro
 
     Returns the new manifest entry. ``n_steps`` overrides the recipe's (for a quick check).
     """
-    from .recipes import RECIPES
+    from ..recipes import RECIPES
 
     if name not in RECIPES:
         raise ValueError(f"no recipe named {name!r}; recipes: {', '.join(sorted(RECIPES))}.")
@@ -174,7 +174,7 @@ def verify(names=None, evaluate: bool = True) -> list[dict]:
     Returns one row per network: ``name``, ``ok``, ``metric``, ``manifest`` (recorded),
     ``measured`` and ``diff`` (dB or the metric's unit).
     """
-    from .recipes import RECIPES
+    from ..recipes import RECIPES
 
     rows = []
     for name in names or available():
@@ -226,6 +226,3 @@ def _main(argv=None) -> int:
           f"{entry['threads']} threads, {entry['parameters']:,} parameters, {entry['bytes'] / 1e6:.2f} MB")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(_main())
