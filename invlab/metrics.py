@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ._checks import check_real
 from .operators.base import check_tensor
 
 __all__ = ["psnr", "ssim", "mse"]
@@ -44,6 +45,7 @@ def psnr(x: torch.Tensor, x_true: torch.Tensor, data_range: float = 1.0):
     -------
     float for a single ``(H, W)`` image, otherwise a tensor of the batch shape.
     """
+    data_range = check_real(data_range, "data_range", low=0, low_open=True)
     x, x_true = _prep(x, x_true)
     err = ((x - x_true) ** 2).mean(dim=(-2, -1))
     return _out(10 * torch.log10(data_range**2 / err))
@@ -73,6 +75,7 @@ def ssim(x: torch.Tensor, x_true: torch.Tensor, data_range: float = 1.0):
     -------
     float for a single ``(H, W)`` image, otherwise a tensor of the batch shape.
     """
+    data_range = check_real(data_range, "data_range", low=0, low_open=True)
     x, x_true = _prep(x, x_true)
     batch = x.shape[:-2]
     H, W = x.shape[-2:]

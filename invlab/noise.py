@@ -4,10 +4,11 @@ Introduced in lecture 1.
 """
 from __future__ import annotations
 
-import math
 
 import torch
 
+from ._checks import check_real
+from ._checks import make_generator as _make_generator
 from .operators.base import check_tensor
 
 __all__ = ["gaussian", "poisson", "make_generator"]
@@ -15,11 +16,7 @@ __all__ = ["gaussian", "poisson", "make_generator"]
 
 def make_generator(seed=0, device="cpu") -> torch.Generator:
     """A ``torch.Generator`` from an int seed (a generator passes through unchanged)."""
-    if isinstance(seed, torch.Generator):
-        return seed
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        raise TypeError(f"seed must be an int or a torch.Generator, got {type(seed).__name__}.")
-    return torch.Generator(device=device).manual_seed(seed)
+    return _make_generator(seed, device)
 
 
 def gaussian(y: torch.Tensor, sigma: float, seed=0) -> torch.Tensor:
@@ -38,8 +35,7 @@ def gaussian(y: torch.Tensor, sigma: float, seed=0) -> torch.Tensor:
         Same seed, same noise.
     """
     check_tensor(y, "y")
-    if not (isinstance(sigma, (int, float)) and math.isfinite(sigma) and sigma >= 0):
-        raise ValueError(f"sigma must be a finite number >= 0, got {sigma!r}.")
+    sigma = check_real(sigma, "sigma", low=0)
     g = make_generator(seed, y.device)
     real = y.real.dtype if y.is_complex() else y.dtype
     n = torch.randn(y.shape, generator=g, dtype=real, device=y.device)
@@ -61,8 +57,7 @@ def poisson(y: torch.Tensor, peak: float, seed=0) -> torch.Tensor:
     seed : int or torch.Generator
     """
     check_tensor(y, "y")
-    if not (isinstance(peak, (int, float)) and math.isfinite(peak) and peak > 0):
-        raise ValueError(f"peak must be a finite number > 0, got {peak!r}.")
+    peak = check_real(peak, "peak", low=0, low_open=True)
     if bool((y < 0).any()):
         raise ValueError("poisson noise needs non-negative y (intensities); got negative entries.")
     g = make_generator(seed, y.device)

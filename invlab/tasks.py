@@ -144,8 +144,8 @@ def make(name: str, size: int = 128) -> Task:
     ValueError
         For an unknown task name (the message lists the valid ones) or a size below 16.
     """
-    if name not in TASKS:
-        raise ValueError(f"unknown task {name!r}; valid tasks are {list(TASKS)}.")
+    if not isinstance(name, str) or name not in TASKS:
+        raise ValueError(f"name: unknown task {name!r}; valid tasks are {list(TASKS)}.")
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 16:
         raise ValueError(f"size must be an integer >= 16, got {size!r}.")
     return TASKS[name](int(size))

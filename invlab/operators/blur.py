@@ -8,8 +8,9 @@ import math
 
 import torch
 
+from .._checks import check_int, check_real
 from .base import LinearOperator, check_tensor
-from .simple import _shape2
+from .simple import _check_norm_args, _shape2
 
 __all__ = ["Blur", "gaussian_kernel", "kernel_spectrum"]
 
@@ -24,12 +25,12 @@ def gaussian_kernel(sigma: float, size: int | None = None, dtype=torch.float64) 
     size : int, optional
         Odd side length; default :math:`2\\lceil 3\\sigma\\rceil + 1`.
     """
-    if not (isinstance(sigma, (int, float)) and math.isfinite(sigma) and sigma > 0):
-        raise ValueError(f"sigma must be a positive number, got {sigma!r}.")
+    sigma = check_real(sigma, "sigma", low=0, low_open=True)
     if size is None:
         size = 2 * math.ceil(3 * sigma) + 1
-    if size < 1 or size % 2 == 0:
-        raise ValueError(f"kernel size must be a positive odd integer, got {size!r}.")
+    size = check_int(size, "size", low=1)
+    if size % 2 == 0:
+        raise ValueError(f"size must be a positive odd integer, got {size!r}.")
     r = torch.arange(size, dtype=dtype) - size // 2
     g = torch.exp(-(r**2) / (2 * sigma**2))
     k = g[:, None] * g[None, :]
@@ -42,7 +43,10 @@ def kernel_spectrum(kernel: torch.Tensor, shape) -> torch.Tensor:
     The kernel's centre (index ``(kh // 2, kw // 2)``) is moved to pixel ``(0, 0)``,
     so that the circular convolution does not shift the image.
     """
-    H, W = shape
+    H, W = _shape2(shape, ndim=2)
+    check_tensor(kernel, "kernel")
+    if kernel.ndim != 2 or kernel.is_complex():
+        raise ValueError(f"kernel must be a real 2-D tensor, got shape {tuple(kernel.shape)} and dtype {kernel.dtype}.")
     kh, kw = kernel.shape
     if kh > H or kw > W:
         raise ValueError(f"kernel of shape {(kh, kw)} is larger than the image shape {(H, W)}.")
@@ -76,12 +80,10 @@ class Blur(LinearOperator):
     """
 
     def __init__(self, shape, kernel: torch.Tensor):
-        shape = _shape2(shape)
-        if len(shape) != 2:
-            raise ValueError(f"shape must be (H, W), got {shape!r}.")
+        shape = _shape2(shape, ndim=2)
         check_tensor(kernel, "kernel")
-        if kernel.ndim != 2:
-            raise ValueError(f"kernel must be 2-D, got shape {tuple(kernel.shape)}.")
+        if kernel.ndim != 2 or kernel.is_complex():
+            raise ValueError(f"kernel must be a real 2-D tensor, got shape {tuple(kernel.shape)} and dtype {kernel.dtype}.")
         super().__init__(shape, shape)
         self.kernel = kernel.detach().to(torch.float64)
         self.spectrum = kernel_spectrum(self.kernel, shape)  # complex128, (H, W//2+1)
@@ -90,23 +92,24 @@ class Blur(LinearOperator):
     @classmethod
     def gaussian(cls, shape, sigma: float, size: int | None = None) -> "Blur":
         """Gaussian blur of standard deviation ``sigma`` pixels."""
-        shape = _shape2(shape)
+        shape = _shape2(shape, ndim=2)
+        sigma = check_real(sigma, "sigma", low=0, low_open=True)
         if size is None:
-            size = min(2 * math.ceil(3 * sigma) + 1 if sigma > 0 else 1, _odd_below(min(shape)))
+            size = min(2 * math.ceil(3 * sigma) + 1, _odd_below(min(shape)))
         return cls(shape, gaussian_kernel(sigma, size))
 
     @classmethod
     def box(cls, shape, size: int) -> "Blur":
         """Uniform ``size`` x ``size`` averaging (odd ``size``)."""
-        if not isinstance(size, int) or size < 1 or size % 2 == 0:
+        if check_int(size, "size", low=1) % 2 == 0:
             raise ValueError(f"size must be a positive odd integer, got {size!r}.")
         return cls(shape, torch.full((size, size), 1.0 / size**2, dtype=torch.float64))
 
     @classmethod
     def motion(cls, shape, length: int, angle: float = 0.0) -> "Blur":
         """Linear motion blur: a line of ``length`` pixels at ``angle`` degrees (anti-aliased)."""
-        if not isinstance(length, int) or length < 1:
-            raise ValueError(f"length must be a positive integer, got {length!r}.")
+        length = check_int(length, "length", low=1)
+        angle = check_real(angle, "angle")
         size = length if length % 2 == 1 else length + 1
         k = torch.zeros((size, size), dtype=torch.float64)
         c = size // 2
@@ -123,6 +126,28 @@ class Blur(LinearOperator):
                 ok = (rr >= 0) & (rr < size) & (cc >= 0) & (cc < size)
                 k.index_put_((rr[ok], cc[ok]), w[ok], accumulate=True)
         return cls(shape, k / k.sum())
+
+    def norm(self, n_iter: int = 100, seed: int = 0, tol: float = 1e-7) -> float:
+        """Exact operator norm :math:`\\|A\\|_2 = \\max_\\omega |\\hat k(\\omega)|`.
+
+        A circular convolution is diagonalised by the DFT, so its singular values are the
+        magnitudes of the kernel's spectrum and the largest one is the norm (1 for a
+        normalised non-negative kernel such as a Gaussian). No power iteration is needed.
+
+        Parameters
+        ----------
+        n_iter, seed, tol
+            Accepted (and checked) for the common :meth:`LinearOperator.norm` signature; not
+            needed, the value is exact.
+
+        Returns
+        -------
+        float
+            The largest singular value; :math:`L = \\|A\\|^2` is the Lipschitz constant of
+            the gradient of :math:`\\tfrac12\\|Ax-y\\|^2`.
+        """
+        _check_norm_args(n_iter, seed, tol)
+        return float(self.spectrum.abs().max())
 
     def _spec(self, x):
         key = (x.device, x.dtype)

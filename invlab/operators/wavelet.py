@@ -18,7 +18,7 @@ from .simple import _shape2
 __all__ = ["HaarTransform", "haar", "ihaar", "detail_mask"]
 
 
-def _check_levels(shape, levels) -> int:
+def _check_levels(shape, levels, name="x") -> int:
     if isinstance(levels, bool) or not isinstance(levels, numbers.Integral):
         raise TypeError(f"levels must be an integer >= 1, got {levels!r}.")
     if levels < 1:
@@ -28,7 +28,7 @@ def _check_levels(shape, levels) -> int:
     if H % m or W % m:
         raise ValueError(
             f"levels={levels}: a {levels}-level Haar transform needs H and W divisible by 2**levels = {m}; "
-            f"got an image of size {H}x{W}. Crop or pad the image, or use fewer levels.")
+            f"got {name} of size {H}x{W}. Crop or pad the image, or use fewer levels.")
     return int(levels)
 
 
@@ -115,7 +115,7 @@ def ihaar(c: torch.Tensor, levels: int = 3) -> torch.Tensor:
         Number of levels :math:`\\geq 1` (as used by :func:`haar`).
     """
     _check_coefficients(c, "c")
-    return _ihaar(c, _check_levels(c.shape, levels))
+    return _ihaar(c, _check_levels(c.shape, levels, "c"))
 
 
 def detail_mask(shape, levels: int, device=None) -> torch.Tensor:
@@ -125,7 +125,7 @@ def detail_mask(shape, levels: int, device=None) -> torch.Tensor:
     ``True`` everywhere else.
     """
     H, W = _shape2(shape)[-2:]
-    levels = _check_levels((H, W), levels)
+    levels = _check_levels((H, W), levels, "shape")
     m = torch.ones((H, W), dtype=torch.bool, device=device)
     m[: H >> levels, : W >> levels] = False
     return m
@@ -146,7 +146,7 @@ class HaarTransform(LinearOperator):
         shape = _shape2(shape)
         if len(shape) != 2:
             raise ValueError(f"shape must be (H, W), got {shape!r}.")
-        self.levels = _check_levels(shape, levels)
+        self.levels = _check_levels(shape, levels, "shape")
         super().__init__(shape, shape)
 
     def _forward(self, x):

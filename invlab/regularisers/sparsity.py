@@ -5,7 +5,7 @@ import torch
 
 from .._checks import check_int
 from ..operators import HaarTransform, check_tensor
-from ..operators.wavelet import _haar, _ihaar, detail_mask
+from ..operators.wavelet import _check_levels, _haar, _ihaar, detail_mask
 from .base import Regulariser, _check_image, _check_tau, soft_threshold
 
 __all__ = ["L1", "Wavelet"]
@@ -57,8 +57,7 @@ class Wavelet(Regulariser):
         return (c.abs() * detail_mask(x.shape[-2:], self.levels, x.device)).sum()
 
     def _levels_for(self, x):
-        HaarTransform(x.shape[-2:], self.levels)  # checks that 2**levels divides H and W
-        return self.levels
+        return _check_levels(x.shape, self.levels, "x")  # 2**levels must divide H and W
 
     def _soft_details(self, c, tau):
         m = detail_mask(c.shape[-2:], self.levels, c.device)

@@ -2,12 +2,11 @@
 Fourier eigenvalues of circulant operators (cached per operator)."""
 from __future__ import annotations
 
-import math
-import numbers
 import weakref
 
 import torch
 
+from .._checks import check_callable, check_int, check_real
 from ..metrics import psnr
 from ..operators import Blur, Gradient, HaarTransform, Identity, LinearOperator, check_tensor, laplacian_spectrum
 from ..regularisers import Regulariser
@@ -19,27 +18,26 @@ __all__ = ["objective"]
 # argument checks and history
 # ----------------------------------------------------------------------------------------
 def _check_lam(lam) -> float:
-    if isinstance(lam, bool) or not isinstance(lam, numbers.Real) or not math.isfinite(lam) or lam < 0:
-        raise ValueError(f"lam must be a finite number >= 0, got {lam!r}.")
-    return float(lam)
+    return check_real(lam, "lam", low=0)
 
 
-def _check_n_iter(n_iter) -> int:
-    if isinstance(n_iter, bool) or not isinstance(n_iter, numbers.Integral) or n_iter < 1:
-        raise ValueError(f"n_iter must be an integer >= 1, got {n_iter!r}.")
-    return int(n_iter)
+def _check_n_iter(n_iter, name="n_iter") -> int:
+    return check_int(n_iter, name, low=1)
 
 
 def _check_positive(value, name) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")
-    return float(value)
+    return check_real(value, name, low=0, low_open=True)
 
 
 def _check_keep_every(keep_every):
-    if keep_every is not None and (isinstance(keep_every, bool) or not isinstance(keep_every, numbers.Integral)
-                                   or keep_every < 1):
-        raise ValueError(f"keep_every must be None or an integer >= 1, got {keep_every!r}.")
+    return check_int(keep_every, "keep_every", low=1, allow_none=True)
+
+
+def _check_operator(A, name="A"):
+    if not isinstance(A, LinearOperator):
+        raise TypeError(f"{name} must be an invlab.operators.LinearOperator (e.g. op.Blur.gaussian(...)), "
+                        f"got {type(A).__name__}; wrap a matrix with op.Matrix(torch.as_tensor(M)).")
+    return A
 
 
 def _check_reg(reg):
@@ -48,9 +46,9 @@ def _check_reg(reg):
 
 
 def _setup(A, y, x0, x_true, keep_every, n_iter):
-    """Validate the common arguments; return the start x and an empty history."""
-    if not isinstance(A, LinearOperator):
-        raise TypeError(f"A must be an invlab.operators.LinearOperator, got {type(A).__name__}.")
+    """Validate the common arguments (not ``callback``: see :func:`_check_callback`); return the
+    start x and an empty history."""
+    _check_operator(A)
     check_tensor(y, "y", A.out_shape)
     _check_n_iter(n_iter)
     _check_keep_every(keep_every)
@@ -63,6 +61,10 @@ def _setup(A, y, x0, x_true, keep_every, n_iter):
     if keep_every:
         history["x"], history["x_iter"] = [], []
     return x, history
+
+
+def _check_callback(callback):
+    return check_callable(callback, "callback")
 
 
 def _record(history, k, x, obj, x_true, keep_every, callback) -> bool:
@@ -86,8 +88,14 @@ def _dot(a, b):
 
 
 def objective(A, y, reg, lam, x) -> float:
-    """:math:`\\tfrac12\\|Ax-y\\|^2 + \\lambda R(x)` (``reg=None`` means :math:`R = 0`)."""
+    """:math:`\\tfrac12\\|Ax-y\\|^2 + \\lambda R(x)` (``reg=None`` means :math:`R = 0`).
+
+    ``inf`` when the data term is not finite (a diverged iterate).
+    """
+    check_tensor(x, "x", A.in_shape, finite=False)
     data = 0.5 * _norm2(A._forward(x) - y)
+    if data != data or data == float("inf"):
+        return float("inf")  # diverged: do not ask R for the value of a non-finite x
     return data + (lam * float(reg(x)) if reg is not None and lam > 0 else 0.0)
 
 

@@ -9,8 +9,9 @@ import math
 
 import torch
 
+from .._checks import check_real
 from ..operators import Gradient, HaarTransform, Identity
-from ._common import (_check_lam, _check_positive, _check_reg, _circulant_spectrum, _complex_of, _gram_spectrum,
+from ._common import (_check_callback, _check_lam, _check_n_iter, _check_positive, _check_reg, _circulant_spectrum, _complex_of, _gram_spectrum,
                       _norm2, _op_norm, _record, _rfft_norm2, _setup, objective)
 from .linear import cg
 
@@ -45,6 +46,7 @@ def gradient_descent(A, y, reg=None, lam: float = 0.0, n_iter: int = 100, step=N
     """
     lam = _check_lam(lam)
     x, history = _setup(A, y, x0, x_true, keep_every, n_iter)
+    _check_callback(callback)
     if reg is not None:
         _check_reg(reg)
         if not reg.smooth:
@@ -86,6 +88,7 @@ def ista(A, y, reg, lam: float, n_iter: int = 100, step=None, x0=None, x_true=No
     lam = _check_lam(lam)
     _check_reg(reg)
     x, history = _setup(A, y, x0, x_true, keep_every, n_iter)
+    _check_callback(callback)
     step = _default_step(A, step)
     for k in range(1, n_iter + 1):
         x = reg.prox(x - step * A._adjoint(A._forward(x) - y), step * lam)
@@ -109,6 +112,7 @@ def fista(A, y, reg, lam: float, n_iter: int = 100, step=None, x0=None, x_true=N
     lam = _check_lam(lam)
     _check_reg(reg)
     x, history = _setup(A, y, x0, x_true, keep_every, n_iter)
+    _check_callback(callback)
     step = _default_step(A, step)
     z, t = x, 1.0
     for k in range(1, n_iter + 1):
@@ -184,7 +188,9 @@ def admm(A, y, reg, lam: float, n_iter: int = 30, rho=None, x0=None, x_true=None
     lam = _check_lam(lam)
     _check_reg(reg)
     x, history = _setup(A, y, x0, x_true, keep_every, n_iter)
+    _check_callback(callback)
     rho = (5 * lam if lam > 0 else 1.0) if rho is None else _check_positive(rho, "rho")
+    _check_n_iter(cg_iter, "cg_iter")
     history["rho"] = rho
     K, prox_g = reg.split(A.in_shape)
     solve = _x_update(A, K, y, rho, cg_iter)
@@ -226,6 +232,8 @@ def pdhg(A, y, reg, lam: float, n_iter: int = 200, tau=None, sigma=None, theta: 
     lam = _check_lam(lam)
     _check_reg(reg)
     x, history = _setup(A, y, x0, x_true, keep_every, n_iter)
+    _check_callback(callback)
+    theta = check_real(theta, "theta", low=0, high=1)
     K, prox_g = reg.split(A.in_shape)
     k_norm = math.sqrt(8.0) if isinstance(K, Gradient) else 1.0 if isinstance(K, (Identity, HaarTransform)) else K.norm()
     L2 = _op_norm(A) ** 2 + k_norm**2

@@ -10,8 +10,8 @@ import torch
 
 from ..operators import LinearOperator, check_tensor
 from ..regularisers import Tikhonov
-from ._common import (_check_lam, _check_n_iter, _check_positive, _check_reg, _circulant_spectrum, _complex_of,
-                      _dot, _norm2, _record, _setup, objective)
+from ._common import (_check_callback, _check_lam, _check_n_iter, _check_operator, _check_positive, _check_reg,
+                      _circulant_spectrum, _complex_of, _dot, _norm2, _record, _setup, objective)
 
 __all__ = ["cg", "tikhonov", "least_squares"]
 
@@ -43,8 +43,14 @@ def cg(normal_op, b: torch.Tensor, x0=None, n_iter: int = 100, tol: float = 1e-6
     history : dict
         ``"residual"``: relative residual norms :math:`\\|b - Mx_k\\|/\\|b\\|`.
     """
+    if not callable(normal_op):
+        raise TypeError(f"normal_op must be callable (v -> M v), got {type(normal_op).__name__}.")
+    check_tensor(b, "b")
+    if x0 is not None:
+        check_tensor(x0, "x0", tuple(b.shape))
     _check_n_iter(n_iter)
     _check_positive(tol, "tol")
+    _check_callback(callback)
     x = torch.zeros_like(b) if x0 is None else x0.clone()
     r = b - normal_op(x) if x0 is not None else b.clone()
     d = r.clone()
@@ -108,9 +114,12 @@ def tikhonov(A: LinearOperator, y: torch.Tensor, lam: float, reg=None, n_iter: i
     >>> A = op.Blur.gaussian((64, 64), 2.0)
     >>> x_hat = tikhonov(A, A(torch.rand(64, 64)), lam=1e-3)
     """
+    _check_operator(A)
     lam = _check_lam(lam)
     reg = Tikhonov() if reg is None else reg
     _check_reg(reg)
+    _check_n_iter(n_iter)
+    _check_positive(tol, "tol")
     if not reg.quadratic:
         raise TypeError(f"tikhonov needs a quadratic regulariser (Tikhonov, GradientTikhonov, "
                         f"LearnedQuadratic), got {reg!r}; use admm/fista/pdhg for it.")
@@ -146,6 +155,8 @@ def least_squares(A: LinearOperator, y: torch.Tensor, n_iter: int = 50, tol: flo
         normal-equation residual), ``"psnr"`` and ``"x"`` as for every solver.
     """
     _, history = _setup(A, y, x0, x_true, keep_every, n_iter)
+    _check_positive(tol, "tol")
+    _check_callback(callback)
 
     def record(k, x):
         return _record(history, k, x, objective(A, y, None, 0.0, x), x_true, keep_every, callback)

@@ -1,0 +1,300 @@
+"""The error policy (docs/CONVENTIONS.md, "Errors"), swept over every public function.
+
+Every public parameter gets the bad values of its kind -- NaN, +-inf, negative or zero numbers
+where they are not allowed, bools, strings, ``None``, numpy arrays, non-integral floats (32.5)
+for sizes and shapes, masks of 0.5, string seeds, non-callable callbacks, unknown names, tensors
+of the wrong shape or holding NaN -- drawn by ``hypothesis`` from a fixed list plus a generated
+family. Each bad call must raise a ``ValueError`` or ``TypeError`` whose message names the
+parameter. The one exception of the policy is checked too: metrics return ``nan`` for a
+non-finite *estimate*.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from invlab import analysis, coursework, data, metrics, noise, tasks
+from invlab import operators as op
+from invlab import regularisers as R
+from invlab import solvers as S
+from invlab.train import fit_learned_quadratic
+
+N = 16
+NAN, INF = float("nan"), float("inf")
+
+
+def _img(value=None, shape=(N, N)):
+    x = torch.rand(shape, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    if value is not None:
+        x[3, 4] = value
+    return x
+
+
+# ------------------------------------------------------------------ bad values, by kind
+_NOT_NUMBERS = ["1", None, True, np.array([1.0]), torch.tensor(1.0), [1.0]]
+KINDS = {
+    # a finite number > 0
+    "positive": st.sampled_from([NAN, INF, -INF, 0.0, -1.0] + _NOT_NUMBERS)
+    | st.floats(max_value=0.0, allow_nan=False, allow_infinity=False),
+    # a finite number >= 0
+    "nonneg": st.sampled_from([NAN, INF, -INF, -1e-3] + _NOT_NUMBERS)
+    | st.floats(max_value=-1e-12, allow_nan=False, allow_infinity=False),
+    # any finite number
+    "finite": st.sampled_from([NAN, INF, -INF] + _NOT_NUMBERS),
+    # an integer >= 1
+    "count": st.sampled_from([0, -1, 2.5, 32.5, 4.0, NAN, INF, "3", None, True, np.array([3])])
+    | st.integers(max_value=0) | st.floats(min_value=0.1, max_value=64).filter(lambda v: v != int(v)),
+    # a 2-D shape of positive integers
+    "shape": st.sampled_from([(32.5, 32), (0, 32), (-1, 32), (NAN, 32), (True, 32), ("16", 16), "16x16",
+                              16, None, (16,), (16, 16, 16), np.array([16, 16]), ()])
+    | st.tuples(st.integers(max_value=0), st.integers(1, 8)),
+    "seed": st.sampled_from(["0", 1.5, NAN, True, None, np.array([0]), [0]]),
+    "callback": st.sampled_from([1, "print", [], 2.5, True]),
+    "name": st.sampled_from(["nope", "", 3, None, True]) | st.text(min_size=1, max_size=8).map(lambda s: "zz" + s),
+    # an image tensor (..., H, W) of the right shape, finite, a torch.Tensor
+    "image": st.sampled_from([np.zeros((N, N)), _img(NAN), _img(INF), _img(-INF), torch.zeros(N + 1, N),
+                              torch.zeros(N), [[0.0] * N] * N, "x", None, 0.5]),
+    # a tensor of any shape, finite, a torch.Tensor
+    "tensor": st.sampled_from([np.zeros((N, N)), _img(NAN), _img(INF), [[0.0] * N] * N, "x", None, 0.5]),
+    # a torch.Tensor of the right shape, NaN allowed (an estimate; a diverged iterate)
+    "estimate": st.sampled_from([np.zeros((N, N)), torch.zeros(N + 1, N), [[0.0] * N] * N, "x", None, 0.5]),
+    # a 2-D mask: bool or exactly 0/1
+    "mask": st.sampled_from([torch.full((N, N), 0.5), torch.full((N, N), 2.0), np.ones((N, N), bool),
+                             torch.ones(N, dtype=torch.bool), _img(NAN), "mask", None])
+    | st.floats(0.01, 0.99).map(lambda v: torch.full((N, N), v)),
+    "bool": st.sampled_from(["yes", 1, 0.0, None, np.array([True])]),
+}
+
+# ------------------------------------------------------------------ the sweep
+A_BLUR = op.Blur.gaussian((N, N), 1.0)
+A_GRAD = op.Gradient((N, N))
+X = _img()
+Y = A_BLUR(X)
+
+
+def _ok_fn(*args):
+    return torch.zeros(N, N)
+
+
+# (id, function of the bad value, parameter name, kind)
+CASES = [
+    # operators
+    ("Identity.shape", lambda v: op.Identity(v), "shape",  # any number of dims is fine
+     KINDS["shape"].filter(lambda v: not (isinstance(v, tuple) and len(v) in (1, 3)))),
+    ("Mask.mask", lambda v: op.Mask(v), "mask", "mask"),
+    ("Mask.random.shape", lambda v: op.Mask.random(v), "shape", "shape"),
+    ("Mask.random.fraction_missing", lambda v: op.Mask.random((N, N), v), "fraction_missing", "nonneg"),
+    ("Mask.random.fraction_missing>=1", lambda v: op.Mask.random((N, N), 1 + abs(v)), "fraction_missing",
+     st.floats(0, 1e6)),
+    ("Mask.random.seed", lambda v: op.Mask.random((N, N), 0.5, seed=v), "seed", "seed"),
+    ("Blur.shape", lambda v: op.Blur(v, torch.ones(3, 3)), "shape", "shape"),
+    ("Blur.kernel", lambda v: op.Blur((N, N), v), "kernel", "image"),
+    ("Blur.gaussian.sigma", lambda v: op.Blur.gaussian((N, N), v), "sigma", "positive"),
+    ("Blur.gaussian.shape", lambda v: op.Blur.gaussian(v, 1.0), "shape", "shape"),
+    ("Blur.gaussian.size", lambda v: op.Blur.gaussian((N, N), 1.0, size=v), "size", "count?"),
+    ("Blur.box.size", lambda v: op.Blur.box((N, N), v), "size", "count"),
+    ("Blur.motion.length", lambda v: op.Blur.motion((N, N), v), "length", "count"),
+    ("Blur.motion.angle", lambda v: op.Blur.motion((N, N), 3, angle=v), "angle", "finite"),
+    ("gaussian_kernel.sigma", lambda v: op.blur.gaussian_kernel(v), "sigma", "positive"),
+    ("Downsample.shape", lambda v: op.Downsample(v, 2), "shape", "shape"),
+    ("Downsample.factor", lambda v: op.Downsample((N, N), v), "factor", "count"),
+    ("Downsample.factor_divides", lambda v: op.Downsample((N, N), v), "factor", st.sampled_from([3, 5, 7, 17])),
+    ("Downsample.sigma", lambda v: op.Downsample((N, N), 2, sigma=v), "sigma", "nonneg?"),
+    ("Radon.size", lambda v: op.Radon(v, 8), "size", "count"),
+    ("Radon.angles", lambda v: op.Radon(N, v), "angles",
+     st.sampled_from([0, -3, [], [NAN, 1.0], [INF], "abc", [[1.0, 2.0]], None, 2.5])),
+    ("Radon.fbp.filter", lambda v: op.Radon(N, 8).fbp(torch.zeros(8, N), filter=v), "filter", "name"),
+    ("MRI.mask", lambda v: op.MRI(v), "mask", "mask"),
+    ("cartesian_mask.shape", lambda v: op.cartesian_mask(v, 2), "shape", "shape"),
+    ("cartesian_mask.acceleration", lambda v: op.cartesian_mask((N, N), v), "acceleration",
+     st.sampled_from([NAN, INF, 0.5, 0, -2] + _NOT_NUMBERS)),
+    ("cartesian_mask.center_fraction", lambda v: op.cartesian_mask((N, N), 2, center_fraction=v),
+     "center_fraction", st.sampled_from([0.0, 1.0, 1.5, -0.1, NAN, INF] + _NOT_NUMBERS)),
+    ("cartesian_mask.kind", lambda v: op.cartesian_mask((N, N), 2, kind=v), "kind", "name"),
+    ("cartesian_mask.seed", lambda v: op.cartesian_mask((N, N), 2, seed=v), "seed", "seed"),
+    ("Matrix.M", lambda v: op.Matrix(v), "M", "tensor"),
+    ("Gradient.shape", lambda v: op.Gradient(v), "shape", "shape"),
+    ("Gradient.boundary", lambda v: op.Gradient((N, N), v), "boundary", "name"),
+    ("HaarTransform.shape", lambda v: op.HaarTransform(v, 1), "shape", "shape"),
+    ("HaarTransform.levels", lambda v: op.HaarTransform((N, N), v), "levels", "count"),
+    ("haar.levels", lambda v: op.haar(X, v), "levels", "count"),
+    ("haar.x", lambda v: op.haar(v, 1), "x", "image"),
+    ("ihaar.c", lambda v: op.ihaar(v, 1), "c", "image"),
+    ("laplacian_spectrum.shape", lambda v: op.laplacian_spectrum(v), "shape", "shape"),
+    ("A(x)", lambda v: A_BLUR(v), "x", "image"),
+    ("A.adjoint(y)", lambda v: A_GRAD.T(v), "x", "image"),
+    ("A.norm.n_iter", lambda v: A_GRAD.norm(n_iter=v), "n_iter", "count"),
+    ("A.norm.tol", lambda v: A_GRAD.norm(tol=v), "tol", "positive"),
+    ("A.norm.seed", lambda v: A_GRAD.norm(seed=v), "seed", "seed"),
+    ("Blur.norm.n_iter", lambda v: A_BLUR.norm(n_iter=v), "n_iter", "count"),
+    ("A.to_matrix.max_size", lambda v: A_GRAD.to_matrix(max_size=v), "max_size", "count"),
+    ("dot_test.A", lambda v: op.dot_test(v), "A", st.sampled_from([np.eye(3), "A", None, torch.eye(3)])),
+    ("dot_test.seed", lambda v: op.dot_test(A_BLUR, seed=v), "seed", "seed"),
+    ("c * A", lambda v: v * A_BLUR, "c", st.sampled_from([NAN, INF, -INF])),
+    # noise
+    ("noise.gaussian.y", lambda v: noise.gaussian(v, 0.1), "y", "tensor"),
+    ("noise.gaussian.sigma", lambda v: noise.gaussian(X, v), "sigma", "nonneg"),
+    ("noise.gaussian.seed", lambda v: noise.gaussian(X, 0.1, seed=v), "seed", "seed"),
+    ("noise.poisson.peak", lambda v: noise.poisson(X, v), "peak", "positive"),
+    ("noise.poisson.seed", lambda v: noise.poisson(X, 10.0, seed=v), "seed", "seed"),
+    ("noise.make_generator.seed", lambda v: noise.make_generator(v), "seed", "seed"),
+    # metrics
+    ("psnr.x_true", lambda v: metrics.psnr(X, v), "x_true", "image"),
+    ("psnr.data_range", lambda v: metrics.psnr(X, X * 0.9, data_range=v), "data_range", "positive"),
+    ("ssim.x_true", lambda v: metrics.ssim(X, v), "x_true", "image"),
+    ("ssim.data_range", lambda v: metrics.ssim(X, X * 0.9, data_range=v), "data_range", "positive"),
+    ("mse.x", lambda v: metrics.mse(v, X), "x", st.sampled_from([np.zeros((N, N)), "x", None, torch.zeros(N)])),
+    # data (the functions that existed before the learning lectures)
+    ("data.image.name", lambda v: data.image(v, 32), "name", "name"),
+    ("data.image.size", lambda v: data.image("camera", v), "size", "count?"),
+    ("data.train_images.size", lambda v: data.train_images(v), "size", "count"),
+    ("data.shepp_logan.size", lambda v: data.shepp_logan(v), "size", "count"),
+    ("data.ellipses.n", lambda v: data.ellipses(v, 16), "n", st.sampled_from([-1, 2.5, NAN, "3", None, True])),
+    ("data.ellipses.size", lambda v: data.ellipses(2, v), "size", "count"),
+    ("data.ellipses.seed", lambda v: data.ellipses(2, 16, seed=v), "seed", "seed"),
+    ("data.ellipses.radius", lambda v: data.ellipses(2, 16, radius=v), "radius",
+     st.sampled_from([(0.5, 0.1), (0.0, 0.5), (0.1, 1.0), (NAN, 0.5), "ab", None, 0.3])),
+    ("data.ellipses.n_ellipses", lambda v: data.ellipses(2, 16, n_ellipses=v), "n_ellipses",
+     st.sampled_from([0, (3, 1), (0, 2), "ab", None, (NAN, 2)])),
+    ("data.mri_slices.split", lambda v: data.mri_slices(v, 32), "split", "name"),
+    ("data.mri_slices.size", lambda v: data.mri_slices("test", v), "size", "count?"),
+    ("data.mri_volume.size", lambda v: data.mri_volume(v), "size", "count?"),
+    ("data.mri_slice_indices.split", lambda v: data.mri_slice_indices(v), "split", "name"),
+    # regularisers
+    ("Tikhonov()(x)", lambda v: R.Tikhonov()(v), "x", "tensor"),
+    ("Tikhonov.prox.x", lambda v: R.Tikhonov().prox(v, 0.1), "x", "tensor"),
+    ("Tikhonov.prox.tau", lambda v: R.Tikhonov().prox(X, v), "tau", "nonneg"),
+    ("Tikhonov.grad.x", lambda v: R.Tikhonov().grad(v), "x", "tensor"),
+    ("GradientTikhonov.boundary", lambda v: R.GradientTikhonov(v), "boundary", "name"),
+    ("GradientTikhonov.prox.x", lambda v: R.GradientTikhonov("neumann").prox(v, 0.1), "x", "tensor"),
+    ("GradientTikhonov.grad.x", lambda v: R.GradientTikhonov().grad(v), "x", "tensor"),
+    ("TV.boundary", lambda v: R.TV(v), "boundary", "name"),
+    ("TV.max_iter", lambda v: R.TV(max_iter=v), "max_iter", "count"),
+    ("TV.tol", lambda v: R.TV(tol=v), "tol", "positive"),
+    ("TV.warm_start", lambda v: R.TV(warm_start=v), "warm_start", "bool"),
+    ("TV()(x)", lambda v: R.TV()(v), "x", "tensor"),
+    ("TV.prox.x", lambda v: R.TV().prox(v, 0.1), "x", "tensor"),
+    ("TV.prox.tau", lambda v: R.TV().prox(X, v), "tau", "nonneg"),
+    ("Wavelet.levels", lambda v: R.Wavelet(v), "levels", "count"),
+    ("Wavelet()(x)", lambda v: R.Wavelet(1)(v), "x", "image"),
+    ("Wavelet.prox.x", lambda v: R.Wavelet(1).prox(v, 0.1), "x", "image"),
+    ("L1.prox.tau", lambda v: R.L1().prox(X, v), "tau", "nonneg"),
+    ("L1()(x)", lambda v: R.L1()(v), "x", st.sampled_from([np.zeros(3), _img(NAN), "x", None])),
+    ("LearnedQuadratic.filters", lambda v: R.LearnedQuadratic(v), "filters",
+     st.sampled_from([np.zeros((2, 3, 3)), torch.zeros(3, 3), torch.full((2, 3, 3), NAN), "h", None])),
+    ("soft_threshold.t", lambda v: R.soft_threshold(X, v), "t",  # a tensor of thresholds is fine
+     KINDS["nonneg"].filter(lambda v: not isinstance(v, torch.Tensor)) | st.sampled_from([torch.tensor(-1.0), torch.tensor(NAN)])),
+    ("soft_threshold.x", lambda v: R.soft_threshold(v, 0.1), "x", "tensor"),
+    # solvers
+    ("tikhonov.A", lambda v: S.tikhonov(v, Y, 0.1), "A", st.sampled_from([np.eye(N), torch.eye(N), "A", None])),
+    ("tikhonov.y", lambda v: S.tikhonov(A_BLUR, v, 0.1), "y", "image"),
+    ("tikhonov.lam", lambda v: S.tikhonov(A_BLUR, Y, v), "lam", "nonneg"),
+    ("tikhonov.reg", lambda v: S.tikhonov(A_BLUR, Y, 0.1, reg=v), "reg", st.sampled_from(["tv", 1.0, R.TV()])),
+    ("tikhonov.n_iter", lambda v: S.tikhonov(A_GRAD, A_GRAD(X), 0.1, n_iter=v), "n_iter", "count"),
+    ("least_squares.tol", lambda v: S.least_squares(A_BLUR, Y, tol=v), "tol", "positive"),
+    ("least_squares.callback", lambda v: S.least_squares(A_BLUR, Y, callback=v), "callback", "callback"),
+    ("cg.normal_op", lambda v: S.cg(v, X), "normal_op", st.sampled_from([3, "M", None])),
+    ("cg.b", lambda v: S.cg(A_BLUR.normal, v), "b", "tensor"),
+    ("cg.x0", lambda v: S.cg(A_BLUR.normal, X, x0=v), "x0", "image?"),
+    ("cg.n_iter", lambda v: S.cg(A_BLUR.normal, X, n_iter=v), "n_iter", "count"),
+    ("cg.tol", lambda v: S.cg(A_BLUR.normal, X, tol=v), "tol", "positive"),
+    ("cg.callback", lambda v: S.cg(A_BLUR.normal, X, callback=v), "callback", "callback"),
+    ("pdhg.theta", lambda v: S.pdhg(A_BLUR, Y, R.TV(), 0.1, n_iter=2, theta=v), "theta",
+     st.sampled_from([NAN, INF, -0.5, 1.5, "1", None])),
+    ("pdhg.tau", lambda v: S.pdhg(A_BLUR, Y, R.TV(), 0.1, n_iter=2, tau=v), "tau", "positive?"),
+    ("pdhg.sigma", lambda v: S.pdhg(A_BLUR, Y, R.TV(), 0.1, n_iter=2, sigma=v), "sigma", "positive?"),
+    ("admm.rho", lambda v: S.admm(A_BLUR, Y, R.TV(), 0.1, n_iter=2, rho=v), "rho", "positive?"),
+    ("admm.cg_iter", lambda v: S.admm(A_BLUR, Y, R.TV(), 0.1, n_iter=2, cg_iter=v), "cg_iter", "count"),
+    ("gradient_descent.step", lambda v: S.gradient_descent(A_BLUR, Y, n_iter=2, step=v), "step", "positive?"),
+    ("objective.x", lambda v: S.objective(A_BLUR, Y, None, 0.0, v), "x", "estimate"),
+]
+# the shared call shape of the variational solvers: every parameter of every solver
+_VARIATIONAL = {"gradient_descent": (S.gradient_descent, R.Tikhonov()), "ista": (S.ista, R.L1()),
+                "fista": (S.fista, R.L1()), "admm": (S.admm, R.TV()), "pdhg": (S.pdhg, R.TV())}
+for _name, (_f, _reg) in _VARIATIONAL.items():
+    def _call(f=_f, reg=_reg, **kw):
+        args = dict(A=A_BLUR, y=Y, reg=reg, lam=0.1, n_iter=2)
+        args.update(kw)
+        return f(**args)
+    CASES += [
+        (f"{_name}.A", lambda v, c=_call: c(A=v), "A", st.sampled_from([np.eye(N), torch.eye(N), "A", None])),
+        (f"{_name}.y", lambda v, c=_call: c(y=v), "y", "image"),
+        (f"{_name}.reg", lambda v, c=_call: c(reg=v), "reg", st.sampled_from(["tv", 1.0, np.zeros(3)])),
+        (f"{_name}.lam", lambda v, c=_call: c(lam=v), "lam", "nonneg"),
+        (f"{_name}.n_iter", lambda v, c=_call: c(n_iter=v), "n_iter", "count"),
+        (f"{_name}.x0", lambda v, c=_call: c(x0=v), "x0", "image?"),
+        (f"{_name}.x_true", lambda v, c=_call: c(x_true=v), "x_true", "image?"),
+        (f"{_name}.keep_every", lambda v, c=_call: c(keep_every=v), "keep_every", "count?"),
+        (f"{_name}.callback", lambda v, c=_call: c(callback=v), "callback", "callback"),
+    ]
+CASES += [
+    # analysis
+    ("singular_values.A", lambda v: analysis.singular_values(v), "A", st.sampled_from([np.eye(3), "A", None])),
+    ("filter_factors.lam", lambda v: analysis.filter_factors(torch.ones(3), v), "lam",
+     st.sampled_from([NAN, INF, -1.0, [1.0, -1.0]])),
+    ("tsvd_filter.k", lambda v: analysis.tsvd_filter(torch.ones(3), v), "k", st.sampled_from([-1, 4, 1.5, "1", None, True])),
+    ("l_curve.lams", lambda v: analysis.l_curve(A_BLUR, Y, v), "lams",
+     st.sampled_from([[NAN], [-1.0], [], "abc", None, [INF]])),
+    ("l_curve.reg", lambda v: analysis.l_curve(A_BLUR, Y, [0.1], reg=v), "reg", st.sampled_from(["tv", 1.0])),
+    ("psnr_vs_lambda.n_iter", lambda v: analysis.psnr_vs_lambda(A_BLUR, Y, X, [0.1], reg=R.TV(), n_iter=v),
+     "n_iter", "count"),
+    ("blur_matrix_1d.n", lambda v: analysis.blur_matrix_1d(v, 1.0), "n", "count"),
+    ("blur_matrix_1d.sigma", lambda v: analysis.blur_matrix_1d(8, v), "sigma", "positive"),
+    ("blur_matrix_1d.boundary", lambda v: analysis.blur_matrix_1d(8, 1.0, v), "boundary", "name"),
+    # tasks, coursework, training of the learned quadratic regulariser
+    ("tasks.make.name", lambda v: tasks.make(v, 32), "name", "name"),
+    ("tasks.make.size", lambda v: tasks.make("denoising", v), "size", "count"),
+    ("check_tikhonov_fourier.fn", lambda v: coursework.check_tikhonov_fourier(v), "fn", "callback"),
+    ("check_ista_step.raise_on_fail", lambda v: coursework.check_ista_step(_ok_fn, raise_on_fail=v),
+     "raise_on_fail", "bool"),
+    ("fit_learned_quadratic.A", lambda v: fit_learned_quadratic(v, X[None], 0.01), "A",
+     st.sampled_from([A_GRAD, np.eye(N), "A"])),
+    ("fit_learned_quadratic.x_train", lambda v: fit_learned_quadratic(A_BLUR, v, 0.01), "x_train", "image"),
+    ("fit_learned_quadratic.sigma", lambda v: fit_learned_quadratic(A_BLUR, X[None], v), "sigma", "positive"),
+    ("fit_learned_quadratic.n_filters", lambda v: fit_learned_quadratic(A_BLUR, X[None], 0.01, n_filters=v),
+     "n_filters", "count"),
+    ("fit_learned_quadratic.size", lambda v: fit_learned_quadratic(A_BLUR, X[None], 0.01, size=v), "size", "count"),
+    ("fit_learned_quadratic.seed", lambda v: fit_learned_quadratic(A_BLUR, X[None], 0.01, seed=v), "seed", "seed"),
+]
+
+
+def _strategy(kind):
+    """A kind ending in "?" is an optional parameter: ``None`` (the default) is fine there."""
+    if isinstance(kind, str) and kind.endswith("?"):
+        return KINDS[kind[:-1]].filter(lambda v: v is not None)
+    return KINDS[kind] if isinstance(kind, str) else kind
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(data=st.data())
+def test_bad_value_is_refused_by_name(case, data):
+    label, call, param, kind = case
+    bad = data.draw(_strategy(kind), label=param)
+    # "count" also holds values that are fine for a parameter with a larger lower bound only
+    if kind in ("count", "count?") and isinstance(bad, int) and not isinstance(bad, bool) and bad >= 1:
+        return
+    with pytest.raises((ValueError, TypeError)) as info:
+        call(bad)
+    assert param in str(info.value), f"{label}: the message does not name {param!r}: {info.value}"
+
+
+def test_metrics_return_nan_for_a_non_finite_estimate():
+    for bad in (NAN, INF):
+        assert math.isnan(metrics.psnr(_img(bad), X)) or metrics.psnr(_img(bad), X) == -INF
+        assert math.isnan(metrics.ssim(_img(bad), X))
+
+
+def test_size_of_the_sweep():
+    """The sweep covers every public solver, regulariser and operator constructor."""
+    labels = {c[0].split(".")[0] for c in CASES}
+    for name in ("tikhonov", "least_squares", "cg", "gradient_descent", "ista", "fista", "admm", "pdhg",
+                 "Identity", "Mask", "Blur", "Downsample", "Radon", "MRI", "cartesian_mask", "Matrix",
+                 "Gradient", "HaarTransform", "TV", "Wavelet", "GradientTikhonov", "LearnedQuadratic"):
+        assert name in labels, name
+    assert len(CASES) >= 150
