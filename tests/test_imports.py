@@ -161,7 +161,8 @@ sys.modules["invlab"] = pkg
 name = "invlab." + sys.argv[1]
 mod = importlib.import_module(name)
 for info in pkgutil.walk_packages(getattr(mod, "__path__", []), name + "."):
-    importlib.import_module(info.name)
+    if not info.name.endswith(".__main__"):  # a command-line entry point runs when imported
+        importlib.import_module(info.name)
 print(" ".join(sorted(m for m in sys.modules if m.startswith("invlab."))))
 """
 
