@@ -228,6 +228,7 @@ class SVDPanel(W.VBox):
             pos = np.concatenate([c[c > 0] for c in curves])
             lo, hi = float(pos.min()), float(pos.max())
             self.plot.ax.set_ylim(lo / 5, hi * 50)  # room for the legend above the curves
+            self.plot.finish()  # new tick labels (10⁻¹²): lay out again so none is cut
             self.plot.refresh(full=True)
             self._shown_blur = self.blur.value
         self.vline.set_xdata([k, k])
@@ -494,7 +495,7 @@ class GradientDescentPanel(W.VBox):
         self.stopped_at = len(self.iterates) - 1 if self.history.get("diverged") else None
         self.l_obj.set_data(np.arange(len(gap)), gap)
         ax = self.plot.ax
-        ax.set_xlim(0, self.n_iter)
+        ax.set_xlim(-0.02 * self.n_iter, 1.02 * self.n_iter)  # the marker stays whole at both ends
         finite = gap[np.isfinite(gap)]
         lo, hi = max(finite.min(), 1e-12) * 0.3, finite.max() * 3
         ax.set_ylim(lo, hi)

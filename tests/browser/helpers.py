@@ -7,7 +7,7 @@ Load it under a unique module name (there is no package ``__init__`` on purpose)
 
     helpers = load_helpers()   # see conftest.py / the benchmark for the 6-line loader
 
-Facts this relies on (see ../shared/RECIPES.md, "Real browser"):
+Facts this relies on (measured on the project's 2-core machines; see docs/CONVENTIONS.md, "Testing layers"):
 
 - Chromium is Debian's ``/usr/bin/chromium`` (``scripts/ensure_chromium.sh``); never
   ``playwright install``.
@@ -170,7 +170,7 @@ class JupyterLab:
             PYDEVD_DISABLE_FILE_VALIDATION="1",
         )
         env[_CHILD_MARK] = "1"
-        # inline figures must not vanish (see RECIPES: nbval)
+        # inline figures must not vanish (with MPLBACKEND=Agg nbval and the browser lose them)
         env.pop("MPLBACKEND", None)
         return env
 
