@@ -222,7 +222,7 @@ def label_log_axis(axis, lo: float, hi: float) -> None:
     """Put readable tick labels on a logarithmic axis spanning ``[lo, hi]``.
 
     Matplotlib labels only powers of ten, so an axis spanning less than a decade shows no
-    label at all. Here: all of 1..9 x 10^k within a decade, 1, 2, 5 x 10^k up to three
+    label at all. Here: 1, 2, 3, 5 x 10^k within about a decade, 1, 2, 5 x 10^k up to three
     decades, powers of ten beyond; the labels are plain numbers (``0.3``, ``2``, ``5e-05``).
 
     Parameters
@@ -240,7 +240,7 @@ def label_log_axis(axis, lo: float, hi: float) -> None:
         raise ValueError(f"lo and hi must be finite and > 0, got {lo!r}, {hi!r}.")
     decades = math.log10(max(hi, lo) / min(hi, lo))
     if decades <= 1.2:
-        subs = tuple(range(1, 10))
+        subs = (1.0, 2.0, 3.0, 5.0)
     elif decades <= 3.5:
         subs = (1.0, 2.0, 5.0)
     else:
@@ -249,7 +249,7 @@ def label_log_axis(axis, lo: float, hi: float) -> None:
     if subs == (1.0,):
         axis.set_major_formatter(mt.LogFormatterSciNotation())
     else:
-        axis.set_major_formatter(mt.FuncFormatter(lambda v, _pos: f"{v:.3g}"))
+        axis.set_major_formatter(mt.FuncFormatter(lambda v, _pos: f"{v:.4g}"))
     axis.set_minor_formatter(mt.NullFormatter())
 
 
