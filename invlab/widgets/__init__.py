@@ -15,6 +15,9 @@ from .base import ImageRow, IterationScrubber, PlotImage, log_slider, psnr_note
 from .gallery import ForwardGallery
 from .lecture1 import (GradientDescentPanel, LCurvePanel, LeastSquaresPanel, RegulariserPanel, SVDPanel,
                        TikhonovPanel)
+from .lecture2 import DenoiserPanel, PnPPanel, PnPTasksPanel
+from .training import TrainingPanel
 
 __all__ = ["ImageRow", "IterationScrubber", "PlotImage", "log_slider", "psnr_note", "ForwardGallery", "LeastSquaresPanel", "SVDPanel",
-           "TikhonovPanel", "RegulariserPanel", "LCurvePanel", "GradientDescentPanel"]
+           "TikhonovPanel", "RegulariserPanel", "LCurvePanel", "GradientDescentPanel",
+           "DenoiserPanel", "PnPPanel", "PnPTasksPanel", "TrainingPanel"]
