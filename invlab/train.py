@@ -361,6 +361,8 @@ def fit_learned_quadratic(A, x_train: torch.Tensor, sigma: float, n_filters: int
         return loss
 
     opt.step(closure)
+    bar.total = bar.n  # L-BFGS stops when converged, before max_eval: end the bar complete
+    bar.refresh()
     bar.close()
     R = LearnedQuadratic(h.detach())
     R.train_mse = float(loss_of(S_of(h.detach()))) / math.prod(shape)

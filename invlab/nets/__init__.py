@@ -2,7 +2,7 @@
 
 One call shape per family (see docs/CONVENTIONS.md):
 
-* ``denoiser(x, sigma) -> x`` — :class:`DnCNN` (lecture 2, plug-and-play);
+* ``denoiser(x, sigma) -> x`` — :class:`DnCNN`, :class:`UNetDenoiser` (lecture 2, plug-and-play);
 * ``reconstructor(y, A) -> x`` — model-agnostic, unrolled and cascade networks (lectures 2, 4);
 * ``generator(z) -> x`` — GAN generators (lecture 2);
 * ``sr_net(y_lr) -> x_hr`` — super-resolution networks (lecture 3).
@@ -10,5 +10,6 @@ One call shape per family (see docs/CONVENTIONS.md):
 Constructors only build layers: trained weights are loaded by :mod:`invlab.pretrained`.
 """
 from .dncnn import DnCNN, noise_level_map
+from .unet import UNet, UNetDenoiser
 
-__all__ = ["DnCNN", "noise_level_map"]
+__all__ = ["DnCNN", "UNet", "UNetDenoiser", "noise_level_map"]

@@ -1,0 +1,140 @@
+"""U-Net (Ronneberger et al. 2015), small and configurable, and a noise-conditional U-Net denoiser.
+
+Introduced in lecture 2 (model-agnostic reconstruction, plug-and-play) and used again in
+lecture 4 (de-aliasing MR, sparse-view CT). The slide's diagram, level by level: two 3x3
+convolutions with ReLU, 2x2 max-pooling down to the next level (half the size, twice the
+channels); on the way back up a 2x2 transposed convolution doubles the size, the encoder's
+features at that level are concatenated (the skip connection) and two more convolutions
+follow; a final 1x1 convolution maps to the output channels.
+
+Each level halves the resolution, so a U-Net of ``depth`` levels sees a region about
+:math:`2^{\\text{depth}}` times wider than a plain CNN of the same cost: what a denoiser needs
+to flatten large smooth areas at high noise, or a de-aliasing network to undo artefacts that
+spread across the whole image.
+"""
+from __future__ import annotations
+
+import numbers
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .dncnn import noise_level_map
+
+__all__ = ["UNet", "UNetDenoiser"]
+
+
+def _check_int(value, name, lo):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < lo:
+        raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}.")
+    return int(value)
+
+
+def _double_conv(c_in: int, c_out: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1), nn.ReLU(inplace=True),
+                         nn.Conv2d(c_out, c_out, 3, padding=1), nn.ReLU(inplace=True))
+
+
+class UNet(nn.Module):
+    """Encoder-decoder with skip connections: ``(B, in_channels, H, W) -> (B, out_channels, H, W)``.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+        Channels of the input and the output.
+    width : int
+        Channels of the first level; level :math:`\\ell` has ``width * 2**l``.
+    depth : int
+        Number of levels (``depth - 1`` poolings); 1 is a plain two-layer CNN.
+
+    Notes
+    -----
+    Any ``H, W`` work: the input is reflect-padded up to a multiple of :math:`2^{\\text{depth}-1}`
+    and the output cropped back.
+    """
+
+    def __init__(self, in_channels: int = 1, out_channels: int = 1, width: int = 32, depth: int = 3):
+        super().__init__()
+        self.in_channels = _check_int(in_channels, "in_channels", 1)
+        self.out_channels = _check_int(out_channels, "out_channels", 1)
+        self.width = _check_int(width, "width", 1)
+        self.depth = _check_int(depth, "depth", 1)
+        chans = [width * 2**level for level in range(depth)]
+        self.down = nn.ModuleList([_double_conv(in_channels, chans[0])] +
+                                  [_double_conv(chans[i - 1], chans[i]) for i in range(1, depth)])
+        self.up = nn.ModuleList([nn.ConvTranspose2d(chans[i], chans[i - 1], 2, stride=2)
+                                 for i in range(depth - 1, 0, -1)])
+        self.merge = nn.ModuleList([_double_conv(2 * chans[i - 1], chans[i - 1]) for i in range(depth - 1, 0, -1)])
+        self.head = nn.Conv2d(chans[0], out_channels, 1)
+
+    def config(self) -> dict:
+        """The constructor arguments (stored by :mod:`invlab.pretrained`)."""
+        return {"in_channels": self.in_channels, "out_channels": self.out_channels,
+                "width": self.width, "depth": self.depth}
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, in_channels, H, W) -> (B, out_channels, H, W)``."""
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}.")
+        if x.ndim != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(f"x must be (B, {self.in_channels}, H, W), got shape {tuple(x.shape)}.")
+        h, w = x.shape[-2:]
+        m = 2 ** (self.depth - 1)
+        ph, pw = (-h) % m, (-w) % m
+        if ph or pw:
+            mode = "reflect" if (ph < h and pw < w) else "replicate"
+            x = F.pad(x, (0, pw, 0, ph), mode=mode)
+        skips = []
+        for i, block in enumerate(self.down):
+            x = block(x if i == 0 else F.max_pool2d(x, 2))
+            skips.append(x)
+        skips.pop()
+        for up, merge in zip(self.up, self.merge):
+            x = merge(torch.cat([up(x), skips.pop()], dim=1))
+        return self.head(x)[..., :h, :w]
+
+
+class UNetDenoiser(nn.Module):
+    """Noise-conditional residual U-Net denoiser: ``denoiser(x, sigma) -> x``.
+
+    .. math::
+        D_\\theta(x, \\sigma) = x - \\mathrm{UNet}_\\theta\\big([\\,x,\\ \\sigma\\mathbf 1\\,]\\big),
+
+    the same residual learning and noise-level map as :class:`~invlab.nets.DnCNN`, with a
+    U-Net body whose receptive field spans the whole 256² image (DRUNet-style).
+
+    Parameters
+    ----------
+    channels : int
+        Image channels.
+    width, depth : int
+        Of the :class:`UNet` body.
+
+    References
+    ----------
+    K. Zhang, Y. Li, W. Zuo, L. Zhang, L. Van Gool, R. Timofte, "Plug-and-play image restoration
+    with deep denoiser prior", IEEE TPAMI 2021 (DRUNet: a noise-level map into a U-Net).
+    """
+
+    def __init__(self, channels: int = 1, width: int = 24, depth: int = 3):
+        super().__init__()
+        self.channels = _check_int(channels, "channels", 1)
+        self.body = UNet(channels + 1, channels, width, depth)
+
+    def config(self) -> dict:
+        """The constructor arguments (stored by :mod:`invlab.pretrained`)."""
+        return {"channels": self.channels, "width": self.body.width, "depth": self.body.depth}
+
+    def forward(self, x: torch.Tensor, sigma=0.0) -> torch.Tensor:
+        """Denoise ``(B, C, H, W)`` (or ``(H, W)``, ``(B, H, W)`` single-channel) at noise level ``sigma``."""
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__} (use torch.as_tensor).")
+        shape = x.shape
+        if x.ndim == 2:
+            x = x[None, None]
+        elif x.ndim == 3 and self.channels == 1:
+            x = x[:, None]
+        if x.ndim != 4 or x.shape[1] != self.channels:
+            raise ValueError(f"x must be (B, {self.channels}, H, W), got shape {tuple(shape)}.")
+        return (x - self.body(torch.cat([x, noise_level_map(x, sigma)], dim=1))).reshape(shape)
