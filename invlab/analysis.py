@@ -217,3 +217,54 @@ def blur_matrix_1d(n: int, sigma: float, boundary: str = "zero") -> torch.Tensor
     inside = d.abs() <= half
     A[inside] = k[(d[inside] + half)]
     return A
+
+
+def best_lambda(solve, x_true: torch.Tensor, lo: float, hi: float, n_coarse: int = 9,
+                n_fine: int = 7) -> dict:
+    """The oracle :math:`\\lambda`: the value in ``[lo, hi]`` whose reconstruction has the best PSNR.
+
+    A baseline given its best possible :math:`\\lambda` *per image* (chosen with the ground
+    truth, which a real user does not have) is the strongest honest opponent for a learned
+    method. Searches a log-spaced grid of ``n_coarse`` values, then ``n_fine`` values between
+    the best one's neighbours.
+
+    Parameters
+    ----------
+    solve : callable
+        ``solve(lam) -> x`` for one image.
+    x_true : torch.Tensor
+        ``(H, W)`` ground truth.
+    lo, hi : float
+        Search range, :math:`0 < lo < hi`.
+
+    Returns
+    -------
+    dict
+        ``"lam"``, ``"psnr"`` (every value tried, sorted by λ), ``"best_lam"``, ``"best_psnr"``,
+        ``"best_x"``.
+    """
+    if not callable(solve):
+        raise TypeError(f"solve must be callable lam -> x, got {type(solve).__name__}.")
+    for name, v in (("lo", lo), ("hi", hi)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+            raise ValueError(f"{name} must be a finite number > 0, got {v!r}.")
+    if not lo < hi:
+        raise ValueError(f"lo must be < hi, got lo={lo!r}, hi={hi!r}.")
+    tried = {}
+
+    def run(lam):
+        if lam not in tried:
+            x = solve(lam)
+            tried[lam] = (float(psnr(x, x_true)), x)
+        return tried[lam][0]
+
+    grid = torch.logspace(math.log10(lo), math.log10(hi), n_coarse, dtype=torch.float64).tolist()
+    scores = [run(lam) for lam in grid]
+    i = max(range(len(grid)), key=scores.__getitem__)
+    a, b = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
+    for lam in torch.logspace(math.log10(a), math.log10(b), n_fine, dtype=torch.float64).tolist():
+        run(lam)
+    lams = sorted(tried)
+    best = max(lams, key=lambda lam: tried[lam][0])
+    return {"lam": lams, "psnr": [tried[lam][0] for lam in lams], "best_lam": best,
+            "best_psnr": tried[best][0], "best_x": tried[best][1]}

@@ -55,7 +55,8 @@ import torch
 from .noise import make_generator
 
 __all__ = [
-    "image", "names", "TRAIN_IMAGES", "TEST_IMAGES", "train_images", "test_images",
+    "image", "names", "TRAIN_IMAGES", "TEST_IMAGES", "PHOTOS", "train_images", "test_images",
+    "patches", "fashion_mnist", "FASHION_MNIST_CLASSES",
     "shepp_logan", "ellipses",
     "mri_slices", "mri_volume", "mri_slice_indices", "MRI_TEST_SLABS", "MRI_USABLE_SLICES",
     "MRI_GAP", "MRI_PATH", "DataChecksumError",
@@ -74,29 +75,32 @@ _SKIMAGE = {
     "shepp_logan_phantom": "shepp_logan_phantom",
     "motorcycle": "stereo_motorcycle",  # left view of the stereo pair
 }
+#: Freely licensed photographs extracted from two PyPI wheels into ``data/photos/photos.npz`` by
+#: ``scripts/make_photo_data.py`` (provenance in ``data/README.md``); training images only.
+PHOTOS = ("aero", "ascent", "barbara", "kodim23", "monarch", "sail", "tulips")
 
 #: Images a lecture may train on: natural photographs and textures, all at least 300 pixels
 #: on their short side so that 256 x 256 crops are not upsampled.
 TRAIN_IMAGES = (
     "chelsea", "coffee", "rocket", "brick", "grass", "gravel",
     "immunohistochemistry", "hubble_deep_field", "retina",
-)
+) + PHOTOS
 #: Images a lecture reports results on (never trained on). ``camera`` is lecture 1's image.
 TEST_IMAGES = ("camera", "astronaut", "moon", "coins", "motorcycle")
 
 
 def names() -> list[str]:
     """All valid names for :func:`image`, in a fixed order."""
-    return list(_SKIMAGE)
+    return list(_SKIMAGE) + list(PHOTOS)
 
 
 def _check_name(name) -> str:
-    if not isinstance(name, str) or name not in _SKIMAGE:
+    if not isinstance(name, str) or (name not in _SKIMAGE and name not in PHOTOS):
         hint = ""
         if name in ("brain", "cells3d", "kidney", "eagle", "lily", "skin", "vortex"):
             hint = (f" (scikit-image's {name!r} needs a download, which is not possible here; "
                     "for MR data use invlab.data.mri_slices() or mri_volume())")
-        raise ValueError(f"unknown image name {name!r}{hint}; valid names: {', '.join(_SKIMAGE)}.")
+        raise ValueError(f"unknown image name {name!r}{hint}; valid names: {', '.join(names())}.")
     return name
 
 
@@ -133,6 +137,8 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=None)
 def _native(name: str) -> np.ndarray:
+    if name in PHOTOS:
+        return _readonly(_shipped_npz("photos")[name].astype(np.float32) / 255.0)
     import skimage.data
 
     a = getattr(skimage.data, _SKIMAGE[name])()
@@ -495,3 +501,169 @@ def mri_slices(split: str = "train", size: int | None = 128, path=None) -> torch
     size = _check_size(size)
     p, nbytes, mtime = _key(path)
     return torch.tensor(_slices(p, split, size, nbytes, mtime))
+
+
+# --------------------------------------------------------------------------- data for learning
+
+# Shipped data files made by scripts/ (sha256 checked on every first load; data/README.md).
+_SHIPPED = {
+    "photos": ("photos/photos.npz", "b954136d54303cd1fffa803783318ee38cb89752c5bdc481b15569f8feecca27",
+               "scripts/make_photo_data.py"),
+    "fashion_mnist": ("fashion_mnist/fashion_mnist.npz",
+                      "0eee3ce433229c59554b962378c403ea3da3eba687192e2f6a3a3015779e6d29",
+                      "scripts/make_fashion_mnist.py"),
+}
+
+
+@functools.lru_cache(maxsize=None)
+def _shipped_npz(kind: str) -> dict:
+    """All arrays of one shipped ``.npz`` (read-only), after checking its sha256."""
+    rel, expected, script = _SHIPPED[kind]
+    path = _data_dir() / rel
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"data file not found: {path}. It ships with the repository under data/ (use an editable "
+            f"install from a checkout, or set INVLAB_DATA_DIR); to rebuild it run `python {script}` "
+            "(see data/README.md).")
+    digest = _sha256(path)
+    if digest != expected:
+        raise DataChecksumError(
+            f"data file {path} is corrupted or not the shipped version: sha256 {digest}, expected "
+            f"{expected}. Restore it from git or regenerate it with `python {script}`.")
+    with np.load(path, allow_pickle=False) as z:
+        return {k: _readonly(z[k]) for k in z.files}
+
+
+#: Fashion-MNIST's ten classes, in label order.
+FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                         "Sneaker", "Bag", "Ankle boot")
+
+
+def fashion_mnist(split: str = "train", classes=None, return_labels: bool = False):
+    """Fashion-MNIST images (Zalando, MIT licence): float32 ``(N, 28, 28)`` in :math:`[0, 1]`.
+
+    A class-balanced subset of the original data set that keeps its train/test split: 1,000
+    training and 200 test images per class (12,000 in all), extracted once from Debian's
+    ``dataset-fashion-mnist`` by ``scripts/make_fashion_mnist.py`` (see ``data/README.md``).
+    Lecture 2 trains its GAN on the training split and scores compressed sensing on the test
+    split only.
+
+    Parameters
+    ----------
+    split : {"train", "test"}
+    classes : None, int, str or sequence of them
+        Keep only these classes, by label (0-9) or name from :data:`FASHION_MNIST_CLASSES`
+        (e.g. ``"Sneaker"``); ``None`` keeps all ten.
+    return_labels : bool
+        Also return the int64 labels ``(N,)``.
+
+    Returns
+    -------
+    torch.Tensor or (torch.Tensor, torch.Tensor)
+
+    Examples
+    --------
+    >>> fashion_mnist("test", classes="Trouser").shape
+    torch.Size([200, 28, 28])
+    """
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
+    if not isinstance(return_labels, bool):
+        raise TypeError(f"return_labels must be a bool, got {return_labels!r}.")
+    z = _shipped_npz("fashion_mnist")
+    images, labels = z[f"{split}_images"], z[f"{split}_labels"].astype(np.int64)
+    if classes is not None:
+        wanted = [classes] if isinstance(classes, (str, numbers.Integral)) else list(classes)
+        ids = []
+        for c in wanted:
+            if isinstance(c, str) and c in FASHION_MNIST_CLASSES:
+                ids.append(FASHION_MNIST_CLASSES.index(c))
+            elif isinstance(c, numbers.Integral) and not isinstance(c, bool) and 0 <= c <= 9:
+                ids.append(int(c))
+            else:
+                raise ValueError(f"classes must hold labels 0-9 or names from {FASHION_MNIST_CLASSES}, "
+                                 f"got {c!r}.")
+        keep = np.isin(labels, ids)
+        images, labels = images[keep], labels[keep]
+    x = torch.from_numpy(images.astype(np.float32) / 255.0)
+    return (x, torch.from_numpy(labels)) if return_labels else x
+
+
+def patches(images, size: int, n: int, seed=0, augment: bool = True) -> torch.Tensor:
+    """Random square crops of a set of images: the training diet of the course's image networks.
+
+    Each crop picks an image with probability proportional to its number of possible crop
+    positions (so every position of every image is equally likely), then a uniform position;
+    with ``augment=True`` it is also mapped by one of the 8 symmetries of the square
+    (identity, rotations by 90°, 180°, 270°, and their transposes), drawn uniformly.
+
+    Parameters
+    ----------
+    images : torch.Tensor or sequence of torch.Tensor
+        ``(N, H, W)``, ``(H, W)``, or a list of 2-D images of different sizes, each at least
+        ``size`` on both sides.
+    size : int
+        Side of the square crops.
+    n : int
+        Number of crops.
+    seed : int or torch.Generator
+        Same seed, same crops.
+    augment : bool
+        Apply a random flip/rotation to each crop.
+
+    Returns
+    -------
+    torch.Tensor
+        float32 ``(n, size, size)``.
+
+    Examples
+    --------
+    >>> p = patches(train_images(64), 32, 100, seed=0)
+    >>> p.shape
+    torch.Size([100, 32, 32])
+    """
+    size = _check_size(size, allow_none=False, name="size")
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+        raise ValueError(f"n must be a non-negative integer, got {n!r}.")
+    if not isinstance(augment, bool):
+        raise TypeError(f"augment must be a bool, got {augment!r}.")
+    if isinstance(images, torch.Tensor):
+        if images.ndim not in (2, 3):
+            raise ValueError(f"images must be (H, W) or (N, H, W), got shape {tuple(images.shape)}.")
+        images = [images] if images.ndim == 2 else list(images)
+    elif isinstance(images, (list, tuple)) and images:
+        for i, im in enumerate(images):
+            if not isinstance(im, torch.Tensor) or im.ndim != 2:
+                raise TypeError(f"images[{i}] must be a 2-D torch.Tensor, got "
+                                f"{getattr(im, 'shape', type(im).__name__)}.")
+    else:
+        raise TypeError(f"images must be a tensor or a non-empty list of 2-D tensors, got {type(images).__name__}.")
+    for i, im in enumerate(images):
+        if im.shape[0] < size or im.shape[1] < size:
+            raise ValueError(f"size={size} is larger than images[{i}] of shape {tuple(im.shape)}.")
+        if not torch.isfinite(im).all():
+            raise ValueError(f"images[{i}] contains NaN or inf.")
+    g = make_generator(seed)
+    counts = torch.tensor([(im.shape[0] - size + 1) * (im.shape[1] - size + 1) for im in images], dtype=torch.float64)
+    which = torch.multinomial(counts / counts.sum(), int(n), replacement=True, generator=g)
+    u = torch.rand((int(n), 2), generator=g, dtype=torch.float64)
+    sym = torch.randint(0, 8, (int(n),), generator=g)
+    ar = torch.arange(size)
+    out = torch.empty((int(n), size, size), dtype=torch.float32)
+    for i, im in enumerate(images):
+        idx = (which == i).nonzero().squeeze(1)
+        if idx.numel() == 0:
+            continue
+        top = (u[idx, 0] * (im.shape[0] - size + 1)).long()
+        left = (u[idx, 1] * (im.shape[1] - size + 1)).long()
+        rows, cols = top[:, None] + ar, left[:, None] + ar
+        out[idx] = im.to(torch.float32)[rows[:, :, None], cols[:, None, :]]
+    if augment:
+        for k in range(1, 8):
+            idx = (sym == k).nonzero().squeeze(1)
+            if idx.numel():
+                p = out[idx]
+                if k >= 4:
+                    p = p.transpose(-2, -1)
+                out[idx] = torch.rot90(p, k % 4, dims=(-2, -1))
+    return out
