@@ -103,7 +103,7 @@ class DenoiserPanel(W.VBox):
     Attributes
     ----------
     images : list of torch.Tensor
-        The pictures shown (ground truth, noisy, TV, denoiser), as scored in the captions.
+        The pictures shown (noisy, TV, denoiser), as scored in the captions against ``x_true``.
     """
 
     def __init__(self, denoiser, image: str = "camera", size: int = 256, sigma: float = 0.1, width: int = 256,
@@ -115,7 +115,7 @@ class DenoiserPanel(W.VBox):
         self.sigma = W.FloatSlider(value=sigma, min=0.01, max=0.2, step=0.01, description="noise σ",
                                    readout_format=".2f", continuous_update=False)
         self.image = W.Dropdown(options=list(data.TEST_IMAGES), value=image, description="test image")
-        self.row = ImageRow(["ground truth x", "noisy y", "TV, best λ", "learned denoiser"], width)
+        self.row = ImageRow(["noisy y", "TV, best λ", "learned denoiser"], width, lines=2)
         self.info = W.HTML()
         self._cache = {}
         self.sigma.observe(lambda change: self.update(), names="value")
@@ -140,11 +140,11 @@ class DenoiserPanel(W.VBox):
         s = self.sigma.value
         r = self.compute(self.image.value, s)
         x = r["x"]
-        self.images = [x, r["y"], r["tv"], r["net"]]
-        self.row.set(0, x, title=f"ground truth ({self.image.value})")
-        self.row.set(1, r["y"], title=f"noisy y, σ = {s:.2f}", note=_caption_psnr(r["y"], x))
-        self.row.set(2, r["tv"], title=f"TV, best λ = {r['lam']:.3f}", note=_caption_psnr(r["tv"], x))
-        self.row.set(3, r["net"], title="learned denoiser D(y, σ)", note=_caption_psnr(r["net"], x))
+        self.x_true = x
+        self.images = [r["y"], r["tv"], r["net"]]
+        self.row.set(0, r["y"], title=f"noisy y, σ = {s:.2f}", note=_caption_psnr(r["y"], x))
+        self.row.set(1, r["tv"], title=f"TV, best λ = {r['lam']:.3f}", note=_caption_psnr(r["tv"], x))
+        self.row.set(2, r["net"], title="learned denoiser D(y, σ)", note=_caption_psnr(r["net"], x))
         gain = metrics.psnr(r["net"], x) - metrics.psnr(r["tv"], x)
         verdict = "beats" if gain > 0 else "loses to"
         colour = "green" if gain > 0 else "#b00"
@@ -245,8 +245,10 @@ class PnPPanel(W.VBox):
         self._sigma_of = {m: d["sigma"] for m, d in self.DEFAULTS.items()}
         self.width = _check_positive_int(width, "width")
         self.problem = p = _DeblurSetup(image, size, blur, noise_level, seed)
-        self.method = W.ToggleButtons(options=list(self.METHODS), value=self.METHODS[0], description="method",
-                                      style={"button_width": "110px"})
+        self.method = W.ToggleButtons(options=list(self.METHODS), value=self.METHODS[0],
+                                      style={"button_width": "110px"}, tooltips=[
+                                          "deep proximal gradient: gradient step, then the denoiser",
+                                          "half-quadratic splitting: exact data step, decreasing σ"])
         self.step = W.FloatSlider(value=step, min=0.1, max=2.0, step=0.1, description="step η",
                                   readout_format=".1f", continuous_update=False)
         self.sigma = W.FloatLogSlider(value=self._sigma_of[self.METHODS[0]], base=10, min=-2.5, max=-1, step=0.125,
@@ -258,16 +260,22 @@ class PnPPanel(W.VBox):
         self.row.set(1, self.tv["x"], title=f"TV, best λ = {self.tv['lam']:.1e}",
                      note=_caption_psnr(self.tv["x"], p.x_true))
         self.images = [y_shown, self.tv["x"]]
-        self.info = W.HTML()
+        self.info = W.HTML(layout=W.Layout(max_width="26em", margin="40px 0 0 12px"))
         self.runs = {}
         self.scrubber = None
-        self._box = W.HBox([], layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
+        # the scrubber's parts are laid out here: its iterate next to y and TV, its slider and
+        # PSNR curve below (a new run builds a new scrubber and swaps them in)
+        self._pictures = W.HBox([], layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
+        self._scrub_controls = W.HBox([])
+        self._plot_box = W.HBox([])
         self._busy = False
         self.method.observe(self._on_method, names="value")
         for c in (self.step, self.sigma):
             c.observe(lambda change: self.update(), names="value")
-        super().__init__([self.method, W.HBox([self.step, self.sigma], layout=W.Layout(flex_flow="row wrap")),
-                          self._box, self.info])
+        super().__init__([W.HBox([W.Label("method"), self.method]),
+                          W.HBox([self.step, self.sigma], layout=W.Layout(flex_flow="row wrap")),
+                          self._pictures, self._scrub_controls, W.HBox([self._plot_box, self.info]),
+                          ])
         self.update()
 
     def _on_method(self, change):
@@ -312,7 +320,11 @@ class PnPPanel(W.VBox):
         if old is not None:  # keep the scrubbing position
             self.scrubber.iteration.value = min(old.iteration.value, self.scrubber.iteration.max)
         self.history = h
-        self._box.children = [self.row, self.scrubber]
+        sc = self.scrubber
+        sc.readout.layout.width = "24em"
+        self._pictures.children = [self.row, sc.row]
+        self._scrub_controls.children = [sc.iteration, sc.readout]
+        self._plot_box.children = [sc.plot]
         final = metrics.psnr(h["x"][-1].clamp(0, 1), self.problem.x_true)
         gain = final - self.tv["psnr"]
         setting = (f"η = {self.step.value:.1f}, σ = {self.sigma.value:.3f}" if method == self.METHODS[0]
@@ -350,19 +362,19 @@ class PnPTasksPanel(W.VBox):
     TASKS = ("deblurring", "inpainting", "super-resolution ×2")
 
     def __init__(self, denoiser, size: int = 128, image: str = "camera", noise_level: float = 0.01,
-                 n_iter: int = 24, sigma: float = 0.01, width: int = 256, seed: int = 0):
+                 n_iter: int = 24, sigma: float = 0.01, width: int = 200, seed: int = 0):
         if not callable(denoiser):
             raise TypeError(f"denoiser must be callable (x, sigma) -> x, got {type(denoiser).__name__}.")
         self.denoiser, self.noise, self.seed = denoiser, float(noise_level), seed
         self.n_iter, self.sigma_final = _check_positive_int(n_iter, "n_iter"), float(sigma)
         self.x_true = _test_image(image, size)
-        self.task = W.ToggleButtons(options=list(self.TASKS), value=self.TASKS[0], description="task",
-                                    style={"button_width": "150px"})
-        self.row = ImageRow(["measurement y", "TV, best λ", "plug-and-play (HQS)", "ground truth x"], width)
+        self.task = W.ToggleButtons(options=list(self.TASKS), value=self.TASKS[0], style={"button_width": "150px"})
+        self.row = ImageRow(["measurement y", "TV, best λ", "plug-and-play (HQS)", "ground truth x"], width,
+                            lines=2)
         self.info = W.HTML()
         self._cache = {}
         self.task.observe(lambda change: self.update(), names="value")
-        super().__init__([self.task, self.row, self.info])
+        super().__init__([W.HBox([W.Label("task"), self.task]), self.row, self.info])
         self.update()
 
     def operator(self, task: str):

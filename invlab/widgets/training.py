@@ -122,12 +122,14 @@ class TrainingPanel(W.VBox):
                                tooltip="start training (press again to stop)")
         self.reset_button = W.Button(description="reset weights", layout=W.Layout(width="120px"),
                                      tooltip="back to the initial (untrained) weights; clears the curves")
-        self.lr = W.FloatLogSlider(value=float(lr), base=10, min=-5, max=-1, step=0.25, description="learning rate",
+        # on the slider's grid (steps of 10^0.05), so the browser shows the value the kernel uses
+        lr = 10 ** (round(math.log10(lr) / 0.05) * 0.05)
+        self.lr = W.FloatLogSlider(value=lr, base=10, min=-5, max=-1, step=0.05, description="learning rate",
                                    readout_format=".1e", style={"description_width": "initial"})
         hi = max(2000, n_steps)
         self.steps = W.IntSlider(value=n_steps, min=10, max=hi, step=10, description="steps",
                                  continuous_update=False)
-        self.status = W.HTML(layout=W.Layout(width="100%"))
+        self.status = W.HTML()
         self.button.on_click(self._on_button)
         self.reset_button.on_click(lambda _: self.reset())
 

@@ -27,6 +27,7 @@ NOTEBOOKS = [
     h.FIXTURE_NOTEBOOK,  # the harness itself, independent of lecture content
     "lectures/00_welcome.ipynb",
     "lectures/01_inverse_problems.ipynb",
+    "lectures/02_deep_learning_for_inverse_problems.ipynb",
 ]
 # INVLAB_BROWSER_NOTEBOOKS="a.ipynb,b.ipynb" (paths relative to the repo) replaces the list.
 if os.environ.get("INVLAB_BROWSER_NOTEBOOKS", "").strip():
