@@ -15,7 +15,7 @@ import torch
 
 from . import data
 from .metrics import psnr
-from .nets import DnCNN
+from .nets import UNetDenoiser
 from .train import fit
 
 __all__ = ["Recipe", "RECIPES", "DENOISER_SIGMAS", "noisy_test_images", "denoiser_scores"]
@@ -70,9 +70,9 @@ def denoiser_scores(denoiser, size: int = 256, sigmas=DENOISER_SIGMAS) -> dict:
     return out
 
 
-def _build_denoiser() -> DnCNN:
+def _build_denoiser() -> UNetDenoiser:
     torch.manual_seed(0)
-    return DnCNN(channels=1, width=32, depth=9, dilations=(1, 2, 3, 4, 3, 2, 1))
+    return UNetDenoiser(channels=1, width=24, depth=3)
 
 
 def _denoiser_training_images():
@@ -80,16 +80,27 @@ def _denoiser_training_images():
     return [data.image(n, None) for n in data.TRAIN_IMAGES] + list(data.train_images(256))
 
 
-def denoising_batches(images, patch: int = 48, batch: int = 32, max_sigma: float = DENOISER_MAX_SIGMA,
-                      seed: int = 0):
-    """``step -> (y, sigma, x)``: fresh random patches with noise levels drawn in :math:`[0, \\sigma_{\\max}]`."""
+def denoising_batches(images, patch: int = 64, batch: int = 16, max_sigma: float = DENOISER_MAX_SIGMA,
+                      seed: int = 0, contrast: float = 0.5, channels_last: bool = False):
+    """``step -> (y, sigma, x)``: fresh random patches with noise levels drawn in :math:`[0, \\sigma_{\\max}]`.
+
+    With probability ``contrast`` a patch's contrast is also reduced, :math:`x \\mapsto a x + b` with
+    :math:`a \\sim U[0.2, 1]`, :math:`b \\sim U[0, 1 - a]` (still in :math:`[0, 1]`), so the network
+    also sees low-contrast, smooth content, which the training photos rarely show, at every
+    noise level.
+    """
     g = torch.Generator().manual_seed(seed)
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
 
     def draw(step):
         x = data.patches(images, patch, batch, seed=g)[:, None]
+        a = torch.where(torch.rand(batch, generator=g) < contrast, 0.2 + 0.8 * torch.rand(batch, generator=g),
+                        torch.ones(batch))
+        b = (1 - a) * torch.rand(batch, generator=g)
+        x = a.view(-1, 1, 1, 1) * x + b.view(-1, 1, 1, 1)
         sigma = max_sigma * torch.rand(batch, generator=g)
         y = x + sigma.view(-1, 1, 1, 1) * torch.randn(x.shape, generator=g)
-        return y, sigma, x
+        return y.contiguous(memory_format=fmt), sigma, x.contiguous(memory_format=fmt)
     return draw
 
 
@@ -99,18 +110,23 @@ def denoising_loss(model, batch):
     return torch.mean((model(y, sigma) - x) ** 2)
 
 
-def _train_denoiser(model, n_steps: int = 2400, progress: bool = True, callback=None) -> dict:
+def _train_denoiser(model, n_steps: int = 3000, progress: bool = True, callback=None) -> dict:
     images = _denoiser_training_images()
-    val = [denoising_batches(images, batch=32, seed=99)(0) for _ in range(1)]
-    return fit(model, denoising_loss, denoising_batches(images, seed=0), n_steps, lr=2e-3,
-               val_batches=val, seed=0, callback=callback, progress=progress, keep_best=False)
+    val = [denoising_batches(images, batch=32, seed=99)(0)]
+    model.to(memory_format=torch.channels_last)  # ~20 % faster convolutions on the CPU
+    try:
+        return fit(model, denoising_loss, denoising_batches(images, seed=0, channels_last=True), n_steps, lr=2e-3,
+                   val_batches=val, seed=0, callback=callback, progress=progress, keep_best=False)
+    finally:
+        model.to(memory_format=torch.contiguous_format)
 
 
 RECIPES = {
     "denoiser": Recipe(
         name="denoiser", build=_build_denoiser, train=_train_denoiser,
         evaluate=denoiser_scores, metric="psnr@0.1",
-        data=f"48x48 patches of the {len(data.TRAIN_IMAGES)} training photos (invlab.data.TRAIN_IMAGES) at "
-             f"native size and at 256x256, noise sigma ~ U[0, {DENOISER_MAX_SIGMA}]",
-        description="noise-conditional dilated DnCNN, denoiser(x, sigma); lecture 2 (plug-and-play)"),
+        data=f"64x64 patches (8 symmetries, half with reduced contrast) of the {len(data.TRAIN_IMAGES)} training "
+             f"images (invlab.data.TRAIN_IMAGES) at native size and at 256x256, noise sigma ~ U[0, {DENOISER_MAX_SIGMA}]",
+        description="noise-conditional residual U-Net (3 levels, width 24), denoiser(x, sigma); lecture 2 "
+                    "(plug-and-play)"),
 }
