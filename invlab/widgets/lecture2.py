@@ -73,6 +73,11 @@ def _caption_psnr(x, x_true) -> str:
     return psnr_note(x, x_true)
 
 
+def _info(html: str) -> str:
+    """A panel's summary line, at a normal line height (JupyterLab's default for HTML widgets is 28 px)."""
+    return f"<div style='line-height:1.45'>{html}</div>"
+
+
 class DenoiserPanel(W.VBox):
     """A learned denoiser against TV at its best :math:`\\lambda`, across noise levels (row 2.3).
 
@@ -148,7 +153,7 @@ class DenoiserPanel(W.VBox):
         gain = metrics.psnr(r["net"], x) - metrics.psnr(r["tv"], x)
         verdict = "beats" if gain > 0 else "loses to"
         colour = "green" if gain > 0 else "#b00"
-        self.info.value = (f"On <b>{self.image.value}</b> at σ = {s:.2f} the network "
+        self.info.value = _info(f"On <b>{self.image.value}</b> at σ = {s:.2f} the network "
                            f"<b style='color:{colour}'>{verdict}</b> TV at its best λ by "
                            f"<b>{abs(gain):.2f} dB</b>. (TV's λ was chosen with the ground truth; "
                            f"the network was never shown this image.)")
@@ -329,7 +334,7 @@ class PnPPanel(W.VBox):
         gain = final - self.tv["psnr"]
         setting = (f"η = {self.step.value:.1f}, σ = {self.sigma.value:.3f}" if method == self.METHODS[0]
                    else f"σ from 0.2 down to {self.sigma.value:.3f}")
-        self.info.value = (f"{label} ({setting}), after {len(h['x'])} iterations: <b>{final:.2f} dB</b>, "
+        self.info.value = _info(f"{label} ({setting}), after {len(h['x'])} iterations: <b>{final:.2f} dB</b>, "
                            f"{'+' if gain >= 0 else '−'}{abs(gain):.2f} dB against TV at its best λ.")
 
 
@@ -409,8 +414,8 @@ class PnPTasksPanel(W.VBox):
             y_shown, y_title = r["A"].adjoint(r["y"]).clamp(0, 1), "y: half the pixels missing"
             y_note = f"{int(r['A'].mask.sum())} of {xt.numel()} pixels kept"
         elif task == "super-resolution ×2":
-            y_shown, y_title = r["y"].clamp(0, 1), f"y: {tuple(r['y'].shape)} pixels"
-            y_note = "low resolution (shown enlarged)"
+            y_shown, y_title = r["y"].clamp(0, 1), "y: {} × {} pixels".format(*r["y"].shape)
+            y_note = "shown enlarged"
         else:
             y_shown, y_title = r["y"].clamp(0, 1), "y: blurred + noise"
             y_note = _caption_psnr(y_shown, xt)
@@ -420,5 +425,5 @@ class PnPTasksPanel(W.VBox):
         self.row.set(2, r["pnp"], title="PnP-HQS, same denoiser", note=_caption_psnr(r["pnp"], xt))
         self.row.set(3, xt, title="ground truth x")
         gain = r["psnr_pnp"] - r["psnr_tv"]
-        self.info.value = (f"{task}: plug-and-play {'beats' if gain > 0 else 'loses to'} TV at its best λ by "
+        self.info.value = _info(f"{task}: plug-and-play {'beats' if gain > 0 else 'loses to'} TV at its best λ by "
                            f"<b>{abs(gain):.2f} dB</b>, with a denoiser that was trained only to remove noise.")
