@@ -115,11 +115,13 @@ def test_pnp_panel(denoiser):
     assert len(h["x"]) == 4 and all(torch.isfinite(x).all() for x in h["x"])
     x, _ = il.solvers.pnp(p.problem.A, p.problem.y, denoiser, sigma=0.02, n_iter=4, step=1.0)
     assert torch.equal(x, h["x"][-1])
-    # scrubbing keeps its position across runs
+    # scrubbing keeps its position across runs; the replaced scrubber's widgets are closed
     p.method.value = "PGD (slides)"
     p.iteration.value = 1
+    old = p.scrubber
     p.step.value = 0.5
     assert p.iteration.value == 1
+    assert old.iteration.comm is None and old.plot.comm is None
 
 
 def test_pnp_tasks_panel(denoiser):

@@ -154,9 +154,9 @@ class DenoiserPanel(W.VBox):
         verdict = "beats" if gain > 0 else "loses to"
         colour = "green" if gain > 0 else "#b00"
         self.info.value = _info(f"On <b>{self.image.value}</b> at σ = {s:.2f} the network "
-                           f"<b style='color:{colour}'>{verdict}</b> TV at its best λ by "
-                           f"<b>{abs(gain):.2f} dB</b>. (TV's λ was chosen with the ground truth; "
-                           f"the network was never shown this image.)")
+                                f"<b style='color:{colour}'>{verdict}</b> TV at its best λ by "
+                                f"<b>{abs(gain):.2f} dB</b>. (TV's λ was chosen with the ground truth; "
+                                f"the network was never shown this image.)")
 
 
 def _scrub_view(history: dict, x_true: torch.Tensor) -> dict:
@@ -186,6 +186,13 @@ class _PSNRScrubber(IterationScrubber):
         self.plot.finish()
         self.plot.set_dynamic(self.marker)
         self.update()
+
+
+def _close_tree(widget) -> None:
+    """Close a widget and everything inside it."""
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    widget.close()
 
 
 class _DeblurSetup:
@@ -330,12 +337,14 @@ class PnPPanel(W.VBox):
         self._pictures.children = [self.row, sc.row]
         self._scrub_controls.children = [sc.iteration, sc.readout]
         self._plot_box.children = [sc.plot]
+        if old is not None:
+            _close_tree(old)  # its widgets are no longer shown: free them in the kernel and browser
         final = metrics.psnr(h["x"][-1].clamp(0, 1), self.problem.x_true)
         gain = final - self.tv["psnr"]
         setting = (f"η = {self.step.value:.1f}, σ = {self.sigma.value:.3f}" if method == self.METHODS[0]
                    else f"σ from 0.2 down to {self.sigma.value:.3f}")
         self.info.value = _info(f"{label} ({setting}), after {len(h['x'])} iterations: <b>{final:.2f} dB</b>, "
-                           f"{'+' if gain >= 0 else '−'}{abs(gain):.2f} dB against TV at its best λ.")
+                                f"{'+' if gain >= 0 else '−'}{abs(gain):.2f} dB against TV at its best λ.")
 
 
 class PnPTasksPanel(W.VBox):
@@ -426,4 +435,4 @@ class PnPTasksPanel(W.VBox):
         self.row.set(3, xt, title="ground truth x")
         gain = r["psnr_pnp"] - r["psnr_tv"]
         self.info.value = _info(f"{task}: plug-and-play {'beats' if gain > 0 else 'loses to'} TV at its best λ by "
-                           f"<b>{abs(gain):.2f} dB</b>, with a denoiser that was trained only to remove noise.")
+                                f"<b>{abs(gain):.2f} dB</b>, with a denoiser that was trained only to remove noise.")
