@@ -265,6 +265,7 @@ class TrainingPanel(W.VBox):
             self._sync(h, offset)
             self.history["runs"].append(h)
             self._offset = offset + len(h["step"])
+        self._xmax = self._offset  # a stopped run: the axis ends where training did
         self._redraw()
         how = (f"stopped at step {len(h['step'])} of {n_steps}" if h["stopped"] else f"finished {n_steps} steps")
         self.status.value = self._status_text(f"{how} in {time.perf_counter() - t0:.0f} s")
