@@ -69,3 +69,51 @@ def test_bad_input_shape_and_type():
     with pytest.raises(TypeError, match="torch.Tensor"):
         net([[0.0]], 0.1)
     assert noise_level_map(torch.rand(3, 1, 4, 5), 0.2).shape == (3, 1, 4, 5)
+
+
+# ------------------------------------------------------------------------------------ U-Net
+from invlab.nets import UNet, UNetDenoiser  # noqa: E402
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 17, 23), (2, 1, 32, 32), (1, 1, 5, 9), (1, 1, 3, 3)])
+def test_unet_denoiser_keeps_shape_at_odd_sizes(shape):
+    torch.manual_seed(0)
+    net = UNetDenoiser(width=4, depth=3).eval()
+    x = torch.rand(shape)
+    assert net(x, 0.1).shape == shape
+    assert net(x[0, 0], torch.tensor(0.1)).shape == x[0, 0].shape
+
+
+def test_unet_channels_and_depth_one():
+    net = UNet(in_channels=3, out_channels=2, width=4, depth=1)
+    assert net(torch.rand(2, 3, 7, 7)).shape == (2, 2, 7, 7)
+    assert net.receptive_field == 5          # two 3x3 convolutions
+
+
+def test_unet_receptive_field_bounds_the_gradient_support():
+    torch.manual_seed(0)
+    net = UNet(1, 1, width=8, depth=3).double()
+    x = torch.rand(1, 1, 96, 96, dtype=torch.float64, requires_grad=True)
+    net(x)[0, 0, 48, 48].backward()
+    nz = x.grad[0, 0].abs().sum(1).nonzero()
+    support = int(nz.max() - nz.min() + 1)
+    assert net.receptive_field == 44
+    assert net.receptive_field - 4 <= support <= net.receptive_field
+
+
+def test_unet_denoiser_is_residual_and_conditional():
+    net = UNetDenoiser(width=4, depth=2)
+    torch.nn.init.zeros_(net.body.head.weight)
+    torch.nn.init.zeros_(net.body.head.bias)
+    x = torch.rand(1, 1, 8, 8)
+    with torch.no_grad():
+        assert torch.equal(net(x, 0.1), x)
+    torch.manual_seed(3)
+    net = UNetDenoiser(width=8, depth=2).requires_grad_(False)
+    assert float((net(x, 0.0) - net(x, 0.2)).abs().max()) > 1e-4
+    with pytest.raises(ValueError, match="sigma"):
+        net(x, -1.0)
+    with pytest.raises(ValueError, match="width"):
+        UNetDenoiser(width=0)
+    with pytest.raises(ValueError, match="x must be"):
+        UNet(2, 1)(torch.rand(1, 1, 8, 8))

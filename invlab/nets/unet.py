@@ -73,6 +73,17 @@ class UNet(nn.Module):
         return {"in_channels": self.in_channels, "out_channels": self.out_channels,
                 "width": self.width, "depth": self.depth}
 
+    @property
+    def receptive_field(self) -> int:
+        """Side of the square of input pixels one output pixel can depend on (at most).
+
+        Each 3x3 convolution at level :math:`\\ell` widens it by :math:`2\\cdot 2^\\ell`, each
+        pooling by :math:`2^\\ell`; transposed 2x2 convolutions and the 1x1 head add nothing:
+        :math:`1 + \\sum_{\\ell<d} 4\\cdot 2^\\ell + \\sum_{\\ell<d-1} (2^\\ell + 4\\cdot 2^\\ell)`.
+        """
+        d = self.depth
+        return 1 + sum(4 * 2**level for level in range(d)) + sum(5 * 2**level for level in range(d - 1))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, in_channels, H, W) -> (B, out_channels, H, W)``."""
         if not isinstance(x, torch.Tensor):
@@ -125,6 +136,11 @@ class UNetDenoiser(nn.Module):
     def config(self) -> dict:
         """The constructor arguments (stored by :mod:`invlab.pretrained`)."""
         return {"channels": self.channels, "width": self.body.width, "depth": self.body.depth}
+
+    @property
+    def receptive_field(self) -> int:
+        """The body's :attr:`UNet.receptive_field` (44 pixels for 3 levels)."""
+        return self.body.receptive_field
 
     def forward(self, x: torch.Tensor, sigma=0.0) -> torch.Tensor:
         """Denoise ``(B, C, H, W)`` (or ``(H, W)``, ``(B, H, W)`` single-channel) at noise level ``sigma``."""
