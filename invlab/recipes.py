@@ -110,7 +110,7 @@ def denoising_loss(model, batch):
     return torch.mean((model(y, sigma) - x) ** 2)
 
 
-def _train_denoiser(model, n_steps: int = 3000, progress: bool = True, callback=None) -> dict:
+def _train_denoiser(model, n_steps: int = 2400, progress: bool = True, callback=None) -> dict:
     images = _denoiser_training_images()
     val = [denoising_batches(images, batch=32, seed=99)(0)]
     model.to(memory_format=torch.channels_last)  # ~20 % faster convolutions on the CPU
