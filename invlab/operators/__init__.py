@@ -10,10 +10,11 @@ from .blur import Blur
 from .sampling import Downsample
 from .mri import MRI, cartesian_mask, fft2c, ifft2c
 from .dense import Matrix
+from .sensing import GaussianSensing
 from .gradient import Gradient, laplacian_spectrum
 from .radon import Radon
 from .wavelet import HaarTransform, haar, ihaar
 
 __all__ = ["LinearOperator", "dot_test", "check_tensor", "Identity", "Mask", "Blur", "Downsample",
-           "MRI", "cartesian_mask", "fft2c", "ifft2c", "Matrix", "Gradient", "laplacian_spectrum", "Radon",
+           "MRI", "cartesian_mask", "fft2c", "ifft2c", "Matrix", "GaussianSensing", "Gradient", "laplacian_spectrum", "Radon",
            "HaarTransform", "haar", "ihaar"]

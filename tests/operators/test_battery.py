@@ -24,6 +24,7 @@ def _factories():
         "mri_random": lambda n: op.MRI(op.cartesian_mask((n, n), 3, 0.2, "random", seed=2)),
         "mri_equi": lambda n: op.MRI(op.cartesian_mask((n, n + 1), 2, 0.1, "equispaced")),
         "matrix": lambda n: op.Matrix(torch.randn(n + 2, n, generator=torch.Generator().manual_seed(n), dtype=torch.float64)),
+        "gaussian_sensing": lambda n: op.GaussianSensing(20, (n - 1, n + 1), seed=n),  # (7, 9), (8, 10)
         "gradient_neumann": lambda n: op.Gradient((n, n + 1)),
         "gradient_circular": lambda n: op.Gradient((n, n + 1), boundary="circular"),
         "composition": lambda n: op.Mask.random((n, n), 0.3) @ op.Blur.gaussian((n, n), 1.0),
@@ -163,3 +164,24 @@ def test_algebra_values():
     assert torch.allclose(B @ x, B(x))
     with pytest.raises(ValueError, match="in_shape"):
         op.Blur.gaussian((10, 10), 1.0) @ op.Downsample((10, 10), 2)
+
+
+def test_gaussian_sensing_matrix_scale_and_seed():
+    """Entries N(0, 1/m): E||Ax||^2 = ||x||^2; the matrix is vec-ordered and fixed by its seed."""
+    A = op.GaussianSensing(4000, (6, 7), seed=3)
+    assert A.in_shape == (6, 7) and A.out_shape == (4000,)
+    assert float(A.M.var()) == pytest.approx(1 / 4000, rel=0.02) and abs(float(A.M.mean())) < 1e-3
+    x = torch.randn(6, 7, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    assert float(A(x).square().sum() / x.square().sum()) == pytest.approx(1.0, abs=0.1)
+    assert torch.allclose(A(x), A.M @ x.reshape(-1))                          # row-major vec
+    assert torch.equal(op.GaussianSensing(30, (5, 5), seed=2).M, op.GaussianSensing(30, (5, 5), seed=2).M)
+    assert not torch.equal(op.GaussianSensing(30, (5, 5), seed=2).M, op.GaussianSensing(30, (5, 5), seed=3).M)
+    assert A(x.float()).dtype == torch.float32 and A.adjoint(A(x)).dtype == torch.float64
+
+
+@pytest.mark.parametrize("kwargs, word", [({"m": 0, "shape": (4, 4)}, "m"), ({"m": 2.5, "shape": (4, 4)}, "m"),
+                                          ({"m": 3, "shape": (4, 4.5)}, "shape"), ({"m": 3, "shape": (16,)}, "shape"),
+                                          ({"m": 3, "shape": (4, 4), "seed": "0"}, "seed")])
+def test_gaussian_sensing_bad_arguments(kwargs, word):
+    with pytest.raises((ValueError, TypeError), match=word):
+        op.GaussianSensing(**kwargs)
