@@ -17,10 +17,10 @@ import torch as _torch
 _torch.set_num_threads(int(_os.environ.get("INVLAB_NUM_THREADS", "1")))
 
 from . import operators, noise, metrics, viz, data  # noqa: E402
-from . import regularisers, solvers, nets, train, pretrained, recipes  # noqa: E402
+from . import regularisers, solvers, losses, nets, train, pretrained, recipes  # noqa: E402
 from . import analysis, tasks, coursework, widgets  # noqa: E402
 
-__all__ = ["operators", "noise", "metrics", "viz", "data", "regularisers", "solvers", "nets", "train",
+__all__ = ["operators", "noise", "metrics", "viz", "data", "regularisers", "solvers", "losses", "nets", "train",
            "pretrained", "recipes", "analysis", "tasks",
            "coursework", "widgets"]
 __version__ = "0.1.0"

@@ -24,12 +24,13 @@ import torch
 from torch import nn
 
 from ._checks import check_bool, check_int, check_real, make_generator
+from .losses import discriminator_loss, generator_loss
 from .operators import check_tensor, laplacian_spectrum
 from .operators.blur import kernel_spectrum
 from .regularisers import LearnedQuadratic
 from .solvers._common import _circulant_spectrum
 
-__all__ = ["fit", "evaluate", "cosine_lr", "fit_learned_quadratic"]
+__all__ = ["fit", "evaluate", "cosine_lr", "fit_learned_quadratic", "fit_gan"]
 
 
 def cosine_lr(step: int, n_steps: int, lr: float, final: float = 0.01, warmup: int = 0) -> float:
@@ -371,3 +372,172 @@ def fit_learned_quadratic(A, x_train: torch.Tensor, sigma: float, n_filters: int
 
 def _abs2(z):
     return z.real**2 + z.imag**2
+
+
+# ----------------------------------------------------------------------------------------
+# GAN training (lecture 2): two players, two optimisers, alternating steps
+# ----------------------------------------------------------------------------------------
+def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor, n_steps: int,
+            lr: float = 2e-4, batch: int = 64, seed=0, callback: Callable | None = None,
+            snapshot_every: int | None = None, progress: bool = True, n_samples: int = 16,
+            saturating: bool = False) -> dict:
+    """Train a GAN by alternating one discriminator step and one generator step (Adam each).
+
+    Every step draws ``batch`` real images :math:`x_i` and latent codes
+    :math:`z_j \\sim \\mathcal N(0, I)`, then
+
+    1. **discriminator** (ascend :math:`V`): minimise
+       :math:`-\\tfrac1n\\sum_i\\log D(x_i) - \\tfrac1n\\sum_j\\log(1 - D(G(z_j)))`
+       (:func:`invlab.losses.discriminator_loss`, the fakes detached);
+    2. **generator**: minimise :math:`-\\tfrac1n\\sum_j \\log D(G(z_j))` with the updated
+       discriminator (:func:`invlab.losses.generator_loss`, non-saturating; ``saturating=True``
+       uses the minimax :math:`\\log(1 - D(G(z_j)))` of the slides instead).
+
+    Adam with :math:`\\beta_1 = 0.5` and a constant learning rate, as in DCGAN (Radford et al.
+    2016). The loop, written out::
+
+        fake = generator(z)
+        d_loss = discriminator_loss(discriminator(real), discriminator(fake.detach()))
+        opt_d.zero_grad(); d_loss.backward(); opt_d.step()
+        g_loss = generator_loss(discriminator(fake))
+        opt_g.zero_grad(); g_loss.backward(); opt_g.step()
+
+    Parameters
+    ----------
+    generator : torch.nn.Module
+        ``generator(z) -> x`` with attribute ``latent_dim`` (e.g. :class:`invlab.nets.gan.Generator`),
+        trained in place on the device of its parameters.
+    discriminator : torch.nn.Module
+        ``discriminator(x) -> logits (B,)`` (e.g. :class:`invlab.nets.gan.Discriminator`).
+    images : torch.Tensor
+        Training images ``(N, H, W)`` or ``(N, 1, H, W)`` in :math:`[0, 1]`; batches are drawn
+        with replacement.
+    n_steps : int
+        Number of (discriminator, generator) step pairs.
+    lr : float
+        Learning rate of both optimisers.
+    batch : int
+        Real images (and latent codes) per step.
+    seed : int
+        Seeds torch's global generator for the run (restored afterwards): the batches, the codes
+        and the fixed codes of the snapshots.
+    callback : callable, optional
+        ``callback(step, generator, history)`` after every step; returning ``True`` stops.
+    snapshot_every : int, optional
+        Store the generator's images of ``n_samples`` fixed codes (in eval mode) every
+        ``snapshot_every`` steps; they are stored at step 0 and at the last step in any case.
+    progress : bool
+        Show a ``tqdm.auto`` progress bar.
+    n_samples : int
+        Number of fixed latent codes of the snapshots.
+    saturating : bool
+        Train the generator on the minimax loss instead of the non-saturating one.
+
+    Returns
+    -------
+    dict
+        ``history`` with, per step, ``"step"``, ``"d_loss"``, ``"g_loss"``, ``"d_real"`` and
+        ``"d_fake"`` (the batch means of :math:`D(x)` and :math:`D(G(z))` in the discriminator
+        step) and ``"time"``; ``"samples"`` (tensors ``(n_samples, 1, H, W)``) with their
+        ``"sample_step"``; ``"stopped"`` (``None``, ``"callback"`` or ``"interrupted"``). Both
+        networks are left in eval mode.
+
+    References
+    ----------
+    I. Goodfellow et al., "Generative adversarial nets", NeurIPS 2014. A. Radford, L. Metz,
+    S. Chintala, "Unsupervised representation learning with deep convolutional generative
+    adversarial networks", ICLR 2016.
+    """
+    for name, net in (("generator", generator), ("discriminator", discriminator)):
+        if not isinstance(net, nn.Module):
+            raise TypeError(f"{name} must be a torch.nn.Module, got {type(net).__name__}.")
+    latent_dim = getattr(generator, "latent_dim", None)
+    if isinstance(latent_dim, bool) or not isinstance(latent_dim, numbers.Integral) or latent_dim < 1:
+        raise TypeError(f"generator must have an integer attribute latent_dim >= 1 (generator(z) with z of "
+                        f"shape (B, latent_dim)), got latent_dim={latent_dim!r}.")
+    check_tensor(images, "images")
+    if images.ndim == 3:
+        images = images[:, None]
+    if images.ndim != 4 or images.shape[1] != 1 or images.shape[0] < 1 or images.is_complex():
+        raise ValueError(f"images must be real images (N, H, W) or (N, 1, H, W), got shape {tuple(images.shape)}.")
+    n_steps = check_int(n_steps, "n_steps", low=1)
+    lr = check_real(lr, "lr", low=0, low_open=True)
+    batch = check_int(batch, "batch", low=2)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be an int, got {seed!r}.")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable (step, generator, history) or None, got {type(callback).__name__}.")
+    snapshot_every = check_int(snapshot_every, "snapshot_every", low=1, allow_none=True)
+    progress = check_bool(progress, "progress")
+    n_samples = check_int(n_samples, "n_samples", low=1)
+    saturating = check_bool(saturating, "saturating")
+
+    from tqdm.auto import tqdm
+
+    device = _device(generator)
+    images = images.detach()
+    history = {"step": [], "d_loss": [], "g_loss": [], "d_real": [], "d_fake": [], "time": [],
+               "samples": [], "sample_step": [], "stopped": None}
+
+    def snapshot(step):
+        generator.eval()
+        with torch.no_grad():
+            history["samples"].append(generator(z_fixed).detach().cpu())
+        history["sample_step"].append(step)
+        generator.train()
+
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(int(seed))
+        z_fixed = torch.randn(n_samples, latent_dim, device=device)
+        opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.5, 0.999))
+        opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
+        generator.train()
+        discriminator.train()
+        snapshot(0)
+        bar = tqdm(total=n_steps, desc="GAN", disable=not progress, leave=True)
+        t0 = time.perf_counter()
+        step = 0
+        try:
+            for step in range(1, n_steps + 1):
+                real = images[torch.randint(images.shape[0], (batch,))].to(device)
+                fake = generator(torch.randn(batch, latent_dim, device=device))
+                d_real, d_fake = discriminator(real), discriminator(fake.detach())
+                d_loss = discriminator_loss(d_real, d_fake)              # discriminator: ascend V
+                opt_d.zero_grad(set_to_none=True)
+                d_loss.backward()
+                opt_d.step()
+                g_loss = generator_loss(discriminator(fake), saturating=saturating)   # generator
+                opt_g.zero_grad(set_to_none=True)
+                g_loss.backward()
+                opt_g.step()
+                dl, gl = float(d_loss.detach()), float(g_loss.detach())
+                if not (math.isfinite(dl) and math.isfinite(gl)):
+                    raise FloatingPointError(f"GAN losses became d_loss={dl}, g_loss={gl} at step {step}; "
+                                             "lower lr.")
+                history["step"].append(step)
+                history["d_loss"].append(dl)
+                history["g_loss"].append(gl)
+                history["d_real"].append(float(torch.sigmoid(d_real.detach()).mean()))
+                history["d_fake"].append(float(torch.sigmoid(d_fake.detach()).mean()))
+                history["time"].append(time.perf_counter() - t0)
+                if snapshot_every is not None and step % snapshot_every == 0:
+                    snapshot(step)
+                bar.update(1)
+                bar.set_postfix(d_loss=f"{dl:.3f}", g_loss=f"{gl:.3f}", refresh=False)
+                if callback is not None and callback(step, generator, history) is True:
+                    history["stopped"] = "callback"
+                    break
+        except KeyboardInterrupt:
+            history["stopped"] = "interrupted"
+        finally:
+            if history["stopped"] is not None:
+                bar.total = bar.n
+                bar.set_description(f"GAN (stopped at step {bar.n})")
+            bar.close()
+        last = history["step"][-1] if history["step"] else 0
+        if history["sample_step"][-1] != last:
+            snapshot(last)
+    generator.eval()
+    discriminator.eval()
+    return history

@@ -11,5 +11,7 @@ Constructors only build layers: trained weights are loaded by :mod:`invlab.pretr
 """
 from .dncnn import DnCNN, noise_level_map
 from .unet import UNet, UNetDenoiser
+from . import gan
+from .gan import Discriminator, Generator
 
-__all__ = ["DnCNN", "UNet", "UNetDenoiser", "noise_level_map"]
+__all__ = ["DnCNN", "UNet", "UNetDenoiser", "noise_level_map", "gan", "Generator", "Discriminator"]
