@@ -10,8 +10,10 @@ One call shape per family (see docs/CONVENTIONS.md):
 Constructors only build layers: trained weights are loaded by :mod:`invlab.pretrained`.
 """
 from .dncnn import DnCNN, noise_level_map
-from .unet import UNet, UNetDenoiser
+from .unet import UNet, UNetDenoiser, UNetReconstructor
+from .unrolled import UnrolledGD
 from . import gan
 from .gan import Discriminator, Generator
 
-__all__ = ["DnCNN", "UNet", "UNetDenoiser", "noise_level_map", "gan", "Generator", "Discriminator"]
+__all__ = ["DnCNN", "UNet", "UNetDenoiser", "noise_level_map", "gan", "Generator", "Discriminator",
+           "UNetReconstructor", "UnrolledGD"]

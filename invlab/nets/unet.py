@@ -20,9 +20,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._checks import check_choice
+from ._common import check_reconstructor_input
 from .dncnn import noise_level_map
 
-__all__ = ["UNet", "UNetDenoiser"]
+__all__ = ["UNet", "UNetDenoiser", "UNetReconstructor"]
 
 
 def _check_int(value, name, lo):
@@ -154,3 +156,59 @@ class UNetDenoiser(nn.Module):
         if x.ndim != 4 or x.shape[1] != self.channels:
             raise ValueError(f"x must be (B, {self.channels}, H, W), got shape {tuple(shape)}.")
         return (x - self.body(torch.cat([x, noise_level_map(x, sigma)], dim=1))).reshape(shape)
+
+
+class UNetReconstructor(nn.Module):
+    """Model-agnostic reconstruction with a residual U-Net: ``reconstructor(y, A) -> x``.
+
+    .. math::
+        x = z + \\mathrm{UNet}_\\theta(z), \\qquad z = A^{\\top}y \\ (\\texttt{input="adjoint"})
+        \\quad\\text{or}\\quad z = y \\ (\\texttt{input="measurement"}).
+
+    The network sees :math:`A` only through the fixed map :math:`y \\mapsto z`: it learns to
+    undo the artefacts of one forward model at one noise level (lecture 2's "model-agnostic"
+    class) and has no data-consistency step, so it does not adapt when either changes.
+
+    Parameters
+    ----------
+    width, depth : int
+        Of the :class:`UNet` body (one input and one output channel).
+    input : {"adjoint", "measurement"}
+        Feed :math:`A^{\\top}y` (any real operator on images), or :math:`y` itself (only when
+        :math:`y` is an image of the same shape as :math:`x`, e.g. denoising or deblurring).
+    """
+
+    def __init__(self, width: int = 32, depth: int = 3, input: str = "adjoint"):
+        super().__init__()
+        self.input = check_choice(input, "input", ("adjoint", "measurement"))
+        self.body = UNet(1, 1, width, depth)
+
+    def config(self) -> dict:
+        """The constructor arguments (stored by :mod:`invlab.pretrained`)."""
+        return {"width": self.body.width, "depth": self.body.depth, "input": self.input}
+
+    def forward(self, y: torch.Tensor, A) -> torch.Tensor:
+        """Reconstruct.
+
+        Parameters
+        ----------
+        y : torch.Tensor
+            Measurements ``(..., *A.out_shape)``, e.g. ``(B, 1, H, W)`` for a blur.
+        A : LinearOperator
+            The forward model (real, on images ``(H, W)``).
+
+        Returns
+        -------
+        torch.Tensor
+            ``x`` of shape ``(..., H, W)`` (the batch dimensions of ``y``).
+        """
+        y, batch = check_reconstructor_input(self, y, A)
+        if self.input == "measurement":
+            if A.out_shape != A.in_shape:
+                raise ValueError(f"input='measurement' needs measurements shaped like the image, but A maps "
+                                 f"{A.in_shape} -> {A.out_shape}; use input='adjoint'.")
+            z = y
+        else:
+            z = A.adjoint(y)
+        z4 = z.reshape(-1, 1, *A.in_shape)
+        return (z4 + self.body(z4)).reshape(batch + A.in_shape)
