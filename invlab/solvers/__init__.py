@@ -21,7 +21,7 @@ The package: :mod:`._common` (checks, history, Fourier eigenvalues), :mod:`.line
 from ._common import objective
 from .first_order import admm, fista, gradient_descent, ista, pdhg
 from .linear import cg, least_squares, tikhonov
-from .learned import pnp
+from .learned import csgm, pnp
 
 __all__ = ["tikhonov", "least_squares", "cg", "gradient_descent", "ista", "fista", "admm", "pdhg",
-           "objective", "pnp"]
+           "objective", "pnp", "csgm"]

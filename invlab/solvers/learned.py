@@ -1,8 +1,9 @@
-"""Learned solvers: plug-and-play priors (lecture 2).
+"""Learned solvers: plug-and-play priors and compressed sensing with a generator (lecture 2).
 
 A denoiser trained once replaces the proximal step of a classical algorithm, so the same
-network serves deblurring, inpainting and super-resolution without retraining. Keeps the
-solvers' history contract (``"objective"``, ``"psnr"``, ``"x"``/``"x_iter"``, ``callback``).
+network serves deblurring, inpainting and super-resolution without retraining (:func:`pnp`).
+A generator trained once restricts the reconstruction to its range (:func:`csgm`). Both keep
+the solvers' history contract (``"objective"``, ``"psnr"``, ``"x"``/``"x_iter"``, ``callback``).
 """
 from __future__ import annotations
 
@@ -11,11 +12,15 @@ import numbers
 
 import torch
 
-from ..operators import LinearOperator
-from ._common import _check_n_iter, _check_positive, _op_norm, _record, _setup, objective
+from torch import nn
+
+from .._checks import check_callable, check_int, check_real, make_generator
+from ..operators import LinearOperator, check_tensor
+from ._common import (_check_callback, _check_keep_every, _check_n_iter, _check_operator, _check_positive,
+                      _op_norm, _record, _setup, objective)
 from .linear import tikhonov
 
-__all__ = ["pnp"]
+__all__ = ["pnp", "csgm"]
 
 
 def _check_sigma(value, name):
@@ -147,3 +152,151 @@ def pnp(A: LinearOperator, y: torch.Tensor, denoiser, sigma: float = 0.03, n_ite
         if _record(history, k, z, objective(A, y, None, 0.0, z), x_true, keep_every, callback):
             break
     return z, history
+
+
+# ----------------------------------------------------------------------------------------
+# compressed sensing with a generative model
+# ----------------------------------------------------------------------------------------
+def csgm(A: LinearOperator, y: torch.Tensor, generator, n_iter: int = 500, restarts: int = 5, lr: float = 0.05,
+         lam_z: float = 1e-3, seed=0, x_true=None, keep_every=None, callback=None):
+    """Compressed sensing with a generative model (CSGM): search the generator's latent space.
+
+    The prior is "x lies in the range of the generator :math:`G`". The reconstruction is
+    :math:`\\hat x = G(\\hat z)` with
+
+    .. math::
+        \\hat z = \\arg\\min_z\\; f(z) = \\tfrac12\\|y - A\\,G(z)\\|^2 + \\lambda_z\\|z\\|^2,
+
+    a non-convex problem in :math:`z` only (:math:`G`'s weights stay fixed). It is solved by Adam
+    on :math:`z` from ``restarts`` random starts :math:`z_0 \\sim \\mathcal N(0, I)`, all run
+    together as one batch through :math:`G`; the restart with the lowest final :math:`f` wins.
+    The small :math:`\\lambda_z\\|z\\|^2` keeps :math:`z` where :math:`G` was trained
+    (:math:`z \\sim \\mathcal N(0, I)`). With :math:`m` measurements the error has two parts:
+    how far the true image is from the range of :math:`G` (the representation error, which more
+    measurements do not remove), and the optimisation/noise error.
+
+    Parameters
+    ----------
+    A : LinearOperator
+        The forward model on images ``A.in_shape`` (e.g. :class:`~invlab.operators.GaussianSensing`).
+    y : torch.Tensor
+        Measurements ``(..., *A.out_shape)``; leading dimensions are several problems solved at
+        once (independently).
+    generator : callable
+        ``generator(z) -> x`` with an integer attribute ``latent_dim``, mapping ``(B, latent_dim)``
+        to ``B`` images of ``prod(A.in_shape)`` pixels each (e.g. ``(B, 1, 28, 28)``), such as
+        :class:`invlab.nets.gan.Generator`. An ``nn.Module`` is run in eval mode with its parameters'
+        ``requires_grad`` off; both are restored afterwards and its weights are never changed.
+    n_iter : int
+        Adam iterations per restart.
+    restarts : int
+        Number of random starts.
+    lr : float
+        Adam's learning rate on :math:`z`.
+    lam_z : float
+        :math:`\\lambda_z \\ge 0`.
+    seed : int or torch.Generator
+        Seed of the starting codes.
+    x_true : torch.Tensor, optional
+        Records ``history["psnr"]``.
+    keep_every : int, optional
+        Store every ``keep_every``-th iterate in ``history["x"]``.
+    callback : callable, optional
+        ``callback(k, x)`` after iteration ``k``; returning ``True`` stops.
+
+    Returns
+    -------
+    x : torch.Tensor
+        :math:`G(\\hat z)` of the best restart, shape ``(..., *A.in_shape)``, in the generator's
+        dtype, detached.
+    history : dict
+        ``"objective"``: after every iteration, :math:`f` of the restart that is currently best
+        (summed over the problems in ``y``); the iterate :math:`x_k` of ``"psnr"``, ``"x"`` and
+        ``callback`` is that restart's :math:`G(z_k)`. ``"restart_objective"``: the final
+        :math:`f` of each restart (a float per restart, or a list over the problems when ``y``
+        has batch dimensions); ``"restart"``: the index of the chosen restart (an int, or a list);
+        ``"z"``: the chosen codes ``(..., latent_dim)``.
+
+    References
+    ----------
+    A. Bora, A. Jalal, E. Price, A. G. Dimakis, "Compressed sensing using generative models",
+    ICML 2017.
+    """
+    _check_operator(A)
+    check_callable(generator, "generator", allow_none=False)
+    latent_dim = getattr(generator, "latent_dim", None)
+    if isinstance(latent_dim, bool) or not isinstance(latent_dim, numbers.Integral) or latent_dim < 1:
+        raise TypeError(f"generator must have an integer attribute latent_dim >= 1 (generator(z) with z of shape "
+                        f"(B, latent_dim)), got latent_dim={latent_dim!r}.")
+    check_tensor(y, "y", A.out_shape)
+    n_iter = _check_n_iter(n_iter)
+    restarts = check_int(restarts, "restarts", low=1)
+    lr = _check_positive(lr, "lr")
+    lam_z = check_real(lam_z, "lam_z", low=0)
+    g = make_generator(seed)
+    if x_true is not None:
+        check_tensor(x_true, "x_true", A.in_shape)
+    keep_every = _check_keep_every(keep_every)
+    _check_callback(callback)
+
+    batch = tuple(y.shape[:y.ndim - len(A.out_shape)])
+    n = math.prod(batch)
+    params = list(generator.parameters()) if isinstance(generator, nn.Module) else []
+    ref = params[0] if params else (y if y.is_floating_point() else torch.zeros(()))
+    device, dtype = ref.device, ref.dtype
+    y_n = y.reshape((n,) + A.out_shape).to(device=device, dtype=y.dtype if y.is_complex() else dtype)
+    z = torch.randn((restarts, n, latent_dim), generator=g, dtype=torch.float64, device=g.device)
+    z = z.to(device=device, dtype=dtype).requires_grad_(True)
+    rows = torch.arange(n, device=device)
+
+    def f_of(z):
+        """f for every (restart, problem): shapes (restarts, n) and the images (restarts, n, H, W)."""
+        out = generator(z.reshape(restarts * n, latent_dim))
+        if not isinstance(out, torch.Tensor) or out.numel() != restarts * n * math.prod(A.in_shape):
+            raise ValueError(f"generator returned {getattr(out, 'shape', type(out).__name__)} for z of shape "
+                             f"{(restarts * n, latent_dim)}; it must return {restarts * n} images of "
+                             f"{math.prod(A.in_shape)} pixels (A.in_shape={A.in_shape}).")
+        x = out.reshape((restarts, n) + A.in_shape)
+        r = A._forward(x) - y_n
+        r2 = (r.real**2 + r.imag**2) if r.is_complex() else r**2
+        return 0.5 * r2.reshape(restarts, n, -1).sum(-1) + lam_z * (z**2).sum(-1), x
+
+    history = {"objective": []}
+    if x_true is not None:
+        history["psnr"] = []
+    if keep_every:
+        history["x"], history["x_iter"] = [], []
+    saved = [p.requires_grad for p in params]
+    was_training = generator.training if isinstance(generator, nn.Module) else None
+    try:
+        for p in params:
+            p.requires_grad_(False)                      # G is fixed: only z is optimised
+        if was_training is not None:
+            generator.eval()
+        with torch.enable_grad():
+            opt = torch.optim.Adam([z], lr=lr)
+            f, x = f_of(z)
+            for k in range(1, n_iter + 1):
+                opt.zero_grad(set_to_none=True)
+                f.sum().backward()                       # the restarts and problems are independent
+                opt.step()
+                f, x = f_of(z)
+                fd = f.detach()
+                if not torch.isfinite(fd).all():
+                    raise FloatingPointError(f"the CSGM objective became non-finite at iteration {k}; lower lr.")
+                best = fd.argmin(0)                      # (n,): the best restart of each problem
+                x_k = x.detach()[best, rows].reshape(batch + A.in_shape)
+                if _record(history, k, x_k, fd[best, rows].sum(), x_true, keep_every, callback):
+                    break
+    finally:
+        for p, flag in zip(params, saved):
+            p.requires_grad_(flag)
+        if was_training:
+            generator.train()
+    fd = f.detach()
+    best = fd.argmin(0)
+    per_restart = fd.cpu().tolist()
+    history["restart_objective"] = [v[0] for v in per_restart] if not batch else per_restart
+    history["restart"] = int(best[0]) if not batch else best.cpu().tolist()
+    history["z"] = z.detach()[best, rows].reshape(batch + (latent_dim,))
+    return x.detach()[best, rows].reshape(batch + A.in_shape), history
