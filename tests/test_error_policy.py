@@ -18,11 +18,13 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from invlab import analysis, coursework, data, metrics, noise, tasks
+from invlab import analysis, coursework, data, losses, metrics, noise, tasks
 from invlab import operators as op
 from invlab import regularisers as R
 from invlab import solvers as S
-from invlab.train import fit_learned_quadratic
+from invlab.nets import UNetReconstructor, UnrolledGD
+from invlab.nets.gan import Discriminator, Generator
+from invlab.train import fit_gan, fit_learned_quadratic
 
 N = 16
 NAN, INF = float("nan"), float("inf")
@@ -263,6 +265,94 @@ CASES += [
 ]
 
 
+# ------------------------------------------------------------------ lecture 2: GAN, CSGM, unrolled
+class _TinyGenerator(torch.nn.Module):
+    """generator(z) -> (B, 1, N, N) with latent_dim, for the CSGM sweep."""
+
+    latent_dim = 4
+
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(4, N * N)
+
+    def forward(self, z):
+        return torch.sigmoid(self.lin(z)).reshape(-1, 1, N, N)
+
+
+_GEN, _UNROLLED, _UNET_REC = _TinyGenerator(), UnrolledGD(2, 4, 2), UNetReconstructor(4, 2)
+_A_ID = op.Identity((N, N))
+_LOGITS = torch.zeros(4)
+_BLOBS = torch.rand(8, 28, 28, generator=torch.Generator().manual_seed(0))
+_BAD_BLOCKS = st.sampled_from([-1, 2.5, NAN, INF, "3", True, np.array([3])])
+
+
+def _csgm(**kw):
+    args = dict(A=A_BLUR, y=Y, generator=_GEN, n_iter=2, restarts=2)
+    args.update(kw)
+    return S.csgm(**args)
+
+
+def _fit_gan(**kw):
+    args = dict(generator=Generator(4, 4), discriminator=Discriminator(4), images=_BLOBS, n_steps=1, batch=4,
+                progress=False)
+    args.update(kw)
+    return fit_gan(**args)
+
+
+CASES += [
+    ("GaussianSensing.m", lambda v: op.GaussianSensing(v, (N, N)), "m", "count"),
+    ("GaussianSensing.shape", lambda v: op.GaussianSensing(8, v), "shape", "shape"),
+    ("GaussianSensing.seed", lambda v: op.GaussianSensing(8, (N, N), seed=v), "seed", "seed"),
+    ("Generator.latent_dim", lambda v: Generator(latent_dim=v), "latent_dim", "count"),
+    ("Generator.width", lambda v: Generator(width=v), "width", "count"),
+    ("Generator(z)", lambda v: Generator(4, 4)(v), "z", "tensor"),
+    ("Discriminator.width", lambda v: Discriminator(width=v), "width", "count"),
+    ("Discriminator(x)", lambda v: Discriminator(4)(v), "x", "image"),
+    ("value_function.d_real_logits", lambda v: losses.value_function(v, _LOGITS), "d_real_logits", "tensor"),
+    ("discriminator_loss.d_real_logits", lambda v: losses.discriminator_loss(v, _LOGITS), "d_real_logits", "tensor"),
+    ("discriminator_loss.d_fake_logits", lambda v: losses.discriminator_loss(_LOGITS, v), "d_fake_logits", "tensor"),
+    ("generator_loss.d_fake_logits", lambda v: losses.generator_loss(v), "d_fake_logits", "tensor"),
+    ("generator_loss.saturating", lambda v: losses.generator_loss(_LOGITS, saturating=v), "saturating", "bool"),
+    ("fit_gan.generator", lambda v: _fit_gan(generator=v), "generator", st.sampled_from([None, "G", _ok_fn, 3])),
+    ("fit_gan.discriminator", lambda v: _fit_gan(discriminator=v), "discriminator", st.sampled_from([None, "D", _ok_fn])),
+    ("fit_gan.images", lambda v: _fit_gan(images=v), "images", "image"),
+    ("fit_gan.n_steps", lambda v: _fit_gan(n_steps=v), "n_steps", "count"),
+    ("fit_gan.lr", lambda v: _fit_gan(lr=v), "lr", "positive"),
+    ("fit_gan.batch", lambda v: _fit_gan(batch=v), "batch", "count"),
+    ("fit_gan.seed", lambda v: _fit_gan(seed=v), "seed", "seed"),
+    ("fit_gan.callback", lambda v: _fit_gan(callback=v), "callback", "callback"),
+    ("fit_gan.snapshot_every", lambda v: _fit_gan(snapshot_every=v), "snapshot_every", "count?"),
+    ("fit_gan.progress", lambda v: _fit_gan(progress=v), "progress", "bool"),
+    ("fit_gan.n_samples", lambda v: _fit_gan(n_samples=v), "n_samples", "count"),
+    ("fit_gan.saturating", lambda v: _fit_gan(saturating=v), "saturating", "bool"),
+    ("csgm.A", lambda v: _csgm(A=v), "A", st.sampled_from([np.eye(N), torch.eye(N), "A", None])),
+    ("csgm.y", lambda v: _csgm(y=v), "y", "image"),
+    ("csgm.generator", lambda v: _csgm(generator=v), "generator", st.sampled_from([None, "G", 3, _ok_fn])),
+    ("csgm.n_iter", lambda v: _csgm(n_iter=v), "n_iter", "count"),
+    ("csgm.restarts", lambda v: _csgm(restarts=v), "restarts", "count"),
+    ("csgm.lr", lambda v: _csgm(lr=v), "lr", "positive"),
+    ("csgm.lam_z", lambda v: _csgm(lam_z=v), "lam_z", "nonneg"),
+    ("csgm.seed", lambda v: _csgm(seed=v), "seed", "seed"),
+    ("csgm.x_true", lambda v: _csgm(x_true=v), "x_true", "image?"),
+    ("csgm.keep_every", lambda v: _csgm(keep_every=v), "keep_every", "count?"),
+    ("csgm.callback", lambda v: _csgm(callback=v), "callback", "callback"),
+    ("UnrolledGD.n_blocks", lambda v: UnrolledGD(n_blocks=v), "n_blocks",
+     KINDS["count"] | st.integers(min_value=11, max_value=1000)),
+    ("UnrolledGD.width", lambda v: UnrolledGD(width=v), "width", "count"),
+    ("UnrolledGD.depth", lambda v: UnrolledGD(depth=v), "depth", "count"),
+    ("UnrolledGD.step_init", lambda v: UnrolledGD(step_init=v), "step_init", "positive"),
+    ("UnrolledGD(y, A).y", lambda v: _UNROLLED(v, _A_ID), "y", "image"),
+    ("UnrolledGD(y, A).A", lambda v: _UNROLLED(X, v), "A", st.sampled_from([np.eye(N), torch.eye(N), "A", None])),
+    ("UnrolledGD(y, A).n_blocks", lambda v: _UNROLLED(X, _A_ID, n_blocks=v), "n_blocks", _BAD_BLOCKS),
+    ("UnrolledGD(y, A).step_scale", lambda v: _UNROLLED(X, _A_ID, step_scale=v), "step_scale", "nonneg"),
+    ("UNetReconstructor.width", lambda v: UNetReconstructor(width=v), "width", "count"),
+    ("UNetReconstructor.depth", lambda v: UNetReconstructor(depth=v), "depth", "count"),
+    ("UNetReconstructor.input", lambda v: UNetReconstructor(input=v), "input", "name"),
+    ("UNetReconstructor(y, A).y", lambda v: _UNET_REC(v, _A_ID), "y", "image"),
+    ("UNetReconstructor(y, A).A", lambda v: _UNET_REC(X, v), "A", st.sampled_from([np.eye(N), "A", None])),
+]
+
+
 def _strategy(kind):
     """A kind ending in "?" is an optional parameter: ``None`` (the default) is fine there."""
     if isinstance(kind, str) and kind.endswith("?"):
@@ -295,6 +385,8 @@ def test_size_of_the_sweep():
     labels = {c[0].split(".")[0] for c in CASES}
     for name in ("tikhonov", "least_squares", "cg", "gradient_descent", "ista", "fista", "admm", "pdhg",
                  "Identity", "Mask", "Blur", "Downsample", "Radon", "MRI", "cartesian_mask", "Matrix",
-                 "Gradient", "HaarTransform", "TV", "Wavelet", "GradientTikhonov", "LearnedQuadratic"):
+                 "Gradient", "HaarTransform", "TV", "Wavelet", "GradientTikhonov", "LearnedQuadratic",
+                 "GaussianSensing", "csgm", "fit_gan", "Generator", "Discriminator", "UnrolledGD",
+                 "UNetReconstructor", "discriminator_loss", "generator_loss"):
         assert name in labels, name
     assert len(CASES) >= 150
