@@ -38,8 +38,8 @@ PGD = dict(method="pgd", n_iter=40)
 PGD_SIGMA = {"deblurring": 0.01, "inpainting": 0.05, "super-resolution x2": 0.02}   # best on training images
 
 
-def tasks(n=256):
-    mask = torch.rand((n, n), generator=torch.Generator().manual_seed(0)) < 0.5
+def tasks(n=256, mask_seed=0):
+    mask = torch.rand((n, n), generator=torch.Generator().manual_seed(mask_seed)) < 0.5
     return {"deblurring": op.Blur.gaussian((n, n), 2.0), "inpainting": op.Mask(mask),
             "super-resolution x2": op.Downsample((n, n), 2)}
 
