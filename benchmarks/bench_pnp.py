@@ -7,11 +7,10 @@ Three tasks, all with measurement noise 0.01 on 256² test images (never trained
 * ×2 super-resolution — ``Downsample((256, 256), 2)`` (anti-alias blur + decimation).
 
 TV is solved by ADMM with circular TV at its oracle λ (chosen per image with the ground
-truth); PnP-HQS uses **one fixed setting for every task and image** (24 iterations, σ from 0.2
-down to 0.01, w = 0.25) and PnP-PGD (the slides' deep proximal gradient, η = 1/‖A‖², 40
-iterations from Aᵀy) one denoiser strength per task; both were chosen on three *training*
-images (aero, kodim23, chelsea), never on the test images, and both use **the same
-denoiser** without retraining. Also prints the time
+truth); PnP-HQS and PnP-PGD (the slides' deep proximal gradient, η = 1/‖A‖², from Aᵀy) use one
+fixed setting per task for every image, ``invlab.recipes.PNP_SETTINGS``, chosen on three
+*training* images by ``tune_pnp.py`` (never on the test images), and **the same denoiser**
+without retraining. Also prints the time
 each method takes, and the time PnP needs to come within 0.1 dB of its final PSNR, next to
 TV-ADMM's, measured in the same run.
 
@@ -33,9 +32,8 @@ from invlab.regularisers import TV
 from _timing import table
 
 NOISE = 0.01
-HQS = dict(method="hqs", sigma=0.01, noise=NOISE, n_iter=24, sigma_start=0.2, weight=0.25)
-PGD = dict(method="pgd", n_iter=40)
-PGD_SIGMA = {"deblurring": 0.01, "inpainting": 0.05, "super-resolution x2": 0.02}   # best on training images
+SETTINGS = {task: il.recipes.PNP_SETTINGS[key] for task, key in
+            (("deblurring", "deblurring"), ("inpainting", "inpainting"), ("super-resolution x2", "super-resolution"))}
 
 
 def tasks(n=256, mask_seed=0):
@@ -76,10 +74,10 @@ def main():
             _, h_tv = il.solvers.admm(A, y, tv, r["best_lam"], n_iter=its, x_true=x)
             s_tv = time.perf_counter() - t0
             t0 = time.perf_counter()
-            _, h_pgd = il.solvers.pnp(A, y, den, x_true=x, sigma=PGD_SIGMA[task], **PGD)
+            _, h_pgd = il.solvers.pnp(A, y, den, x_true=x, method="pgd", **SETTINGS[task]["pgd"])
             s_pgd = time.perf_counter() - t0
             t0 = time.perf_counter()
-            _, h_hqs = il.solvers.pnp(A, y, den, x_true=x, **HQS)
+            _, h_hqs = il.solvers.pnp(A, y, den, x_true=x, method="hqs", noise=NOISE, **SETTINGS[task]["hqs"])
             s_hqs = time.perf_counter() - t0
             res["tv"].append(r["best_psnr"]), res["pgd"].append(h_pgd["psnr"][-1]), res["hqs"].append(h_hqs["psnr"][-1])
             rows.append([name, f"{r['best_psnr']:.2f} (λ={r['best_lam']:.1e})", f"{h_pgd['psnr'][-1]:.2f}",
@@ -95,7 +93,8 @@ def main():
         table(["image", "TV, best λ", "PnP-PGD", "PnP-HQS", "HQS − TV"], rows)
         summary.append([task, f"{m['tv']:.2f}", f"{m['pgd']:.2f}", f"{m['hqs']:.2f}", f"{m['hqs'] - m['tv']:+.2f}",
                         f"{min(a - b for a, b in zip(res['hqs'], res['tv'])):+.2f}"])
-    print("\n== summary (mean over the test images; same denoiser for every task)")
+    print("\n== summary (mean over the test images; same denoiser for every task; settings:",
+          {t: s["hqs"] for t, s in SETTINGS.items()}, ")")
     table(["task", "TV best λ", "PnP-PGD", "PnP-HQS", "HQS − TV", "worst image"], summary)
     print("\n== time (first test image; torch threads = %d)" % torch.get_num_threads())
     table(["task", "image", "method", "total", "to within 0.1 dB of final", "final PSNR"], timing)

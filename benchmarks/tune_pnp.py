@@ -2,8 +2,8 @@
 
 Three 256² training images (aero, kodim23, chelsea; never the test images), the three tasks
 of ``bench_pnp.py`` with noise 0.01, and a small grid: HQS over iterations × final σ × weight
-w, PGD over the denoiser strength σ. Prints the best settings per task and where the single
-HQS setting used everywhere (24 iterations, σ = 0.01, w = 0.25) stands.
+w, PGD over the denoiser strength σ. Prints the best settings per task, which
+``invlab.recipes.PNP_SETTINGS`` records and ``bench_pnp.py`` and lecture 2's panels use.
 
 Run: ``.venv/bin/python benchmarks/tune_pnp.py`` (about 15 minutes on 2 cores).
 """
@@ -28,13 +28,12 @@ def main():
         ys = [A(x) + 0.01 * torch.randn(A(x).shape, generator=torch.Generator().manual_seed(7 + i))
               for i, x in enumerate(xs)]
         res = []
-        for n_iter, sigma, w in itertools.product([16, 24, 40], [0.005, 0.01, 0.02], [0.1, 0.25, 0.5]):
+        for n_iter, sigma, w in itertools.product([6, 12, 24, 40], [0.01, 0.02], [0.1, 0.15, 0.25]):
             ps = [il.solvers.pnp(A, y, den, method="hqs", sigma=sigma, noise=0.01, n_iter=n_iter, weight=w,
                                  x_true=x)[1]["psnr"][-1] for x, y in zip(xs, ys)]
             res.append((round(statistics.mean(ps), 3), n_iter, sigma, w))
         res.sort(reverse=True)
-        print(f"{task}: HQS best (mean dB, n_iter, sigma, w): {res[:3]}; "
-              f"used (24, 0.01, 0.25): {[r for r in res if r[1:] == (24, 0.01, 0.25)][0][0]}", flush=True)
+        print(f"{task}: HQS best (mean dB, n_iter, sigma, w): {res[:3]}", flush=True)
         res = []
         for sigma in (0.01, 0.02, 0.03, 0.05):
             ps = [il.solvers.pnp(A, y, den, method="pgd", sigma=sigma, n_iter=40, x_true=x)[1]["psnr"][-1]

@@ -18,7 +18,7 @@ from .metrics import psnr
 from .nets import UNetDenoiser
 from .train import fit
 
-__all__ = ["Recipe", "RECIPES", "DENOISER_SIGMAS", "noisy_test_images", "denoiser_scores"]
+__all__ = ["Recipe", "RECIPES", "DENOISER_SIGMAS", "PNP_SETTINGS", "noisy_test_images", "denoiser_scores"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,18 @@ def _train_denoiser(model, n_steps: int = 2400, progress: bool = True, callback=
     finally:
         model.to(memory_format=torch.contiguous_format)
 
+
+# --------------------------------------------------------------------------- plug-and-play settings
+
+#: Plug-and-play settings for the shipped denoiser, per task (noise 0.01), chosen on three
+#: *training* images by ``benchmarks/tune_pnp.py`` (never on the test images): keyword
+#: arguments of :func:`invlab.solvers.pnp` for ``method="hqs"`` (σ falls from 0.2 to ``sigma``)
+#: and for the slides' ``method="pgd"`` (:math:`\\eta = 1/\\|A\\|^2`).
+PNP_SETTINGS = {
+    "deblurring": {"hqs": {"n_iter": 6, "sigma": 0.01, "weight": 0.15}, "pgd": {"n_iter": 40, "sigma": 0.01}},
+    "inpainting": {"hqs": {"n_iter": 40, "sigma": 0.01, "weight": 0.1}, "pgd": {"n_iter": 40, "sigma": 0.05}},
+    "super-resolution": {"hqs": {"n_iter": 6, "sigma": 0.01, "weight": 0.15}, "pgd": {"n_iter": 40, "sigma": 0.02}},
+}
 
 RECIPES = {
     "denoiser": Recipe(

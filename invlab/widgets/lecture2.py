@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from .. import analysis, data, metrics, noise, regularisers, solvers
+from ..recipes import PNP_SETTINGS
 from .. import operators as op
 from .base import ImageRow, IterationScrubber, _check_positive_int, psnr_note
 
@@ -243,9 +244,9 @@ class PnPPanel(W.VBox):
     """
 
     METHODS = ("PGD (slides)", "HQS")
-    #: Starting denoiser strength and number of iterations of each method (the settings of
-    #: ``benchmarks/bench_pnp.py``, chosen on training images).
-    DEFAULTS = {"PGD (slides)": {"sigma": 0.02, "n_iter": 40}, "HQS": {"sigma": 0.01, "n_iter": 24}}
+    #: Starting denoiser strength and number of iterations of each method: the deblurring
+    #: settings of :data:`invlab.recipes.PNP_SETTINGS`, chosen on training images.
+    DEFAULTS = {"PGD (slides)": dict(PNP_SETTINGS["deblurring"]["pgd"]), "HQS": dict(PNP_SETTINGS["deblurring"]["hqs"])}
 
     def __init__(self, denoiser, size: int = 128, image: str = "camera", blur: float = 2.0,
                  noise_level: float = 0.01, step: float = 1.0, width: int = 256, seed: int = 0, n_iter=None):
@@ -315,6 +316,7 @@ class PnPPanel(W.VBox):
                                    x_true=p.x_true, keep_every=1)
             else:
                 _, h = solvers.pnp(p.A, p.y, self.denoiser, sigma=sigma, n_iter=self.n_iters[method], method="hqs",
+                                   weight=self.DEFAULTS[method]["weight"],
                                    noise=p.noise, x_true=p.x_true, keep_every=1)
             self.runs[key] = h
         return self.runs[key]
@@ -366,21 +368,25 @@ class PnPTasksPanel(W.VBox):
         Side of the centre crop of the 256² test image.
     image : str
     noise_level : float
-    n_iter : int
-        HQS iterations (the denoiser strength falls from 0.2 to ``sigma``).
-    sigma : float
-        Final denoiser strength.
+    n_iter : int, optional
+        HQS iterations for every task (default: each task's :data:`invlab.recipes.PNP_SETTINGS`,
+        chosen on training images; the denoiser strength falls from 0.2 to its ``sigma``).
     width : int
     """
 
     TASKS = ("deblurring", "inpainting", "super-resolution ×2")
+    _SETTING_OF = {"deblurring": "deblurring", "inpainting": "inpainting", "super-resolution ×2": "super-resolution"}
 
     def __init__(self, denoiser, size: int = 128, image: str = "camera", noise_level: float = 0.01,
-                 n_iter: int = 24, sigma: float = 0.01, width: int = 200, seed: int = 0):
+                 n_iter=None, width: int = 200, seed: int = 0):
         if not callable(denoiser):
             raise TypeError(f"denoiser must be callable (x, sigma) -> x, got {type(denoiser).__name__}.")
         self.denoiser, self.noise, self.seed = denoiser, float(noise_level), seed
-        self.n_iter, self.sigma_final = _check_positive_int(n_iter, "n_iter"), float(sigma)
+        self.settings = {t: dict(PNP_SETTINGS[k]["hqs"]) for t, k in self._SETTING_OF.items()}
+        if n_iter is not None:
+            n_iter = _check_positive_int(n_iter, "n_iter")
+            for setting in self.settings.values():
+                setting["n_iter"] = n_iter
         self.x_true = _test_image(image, size)
         self.task = W.ToggleButtons(options=list(self.TASKS), value=self.TASKS[0], style={"button_width": "150px"})
         self.row = ImageRow(["measurement y", "TV, best λ", "plug-and-play (HQS)", "ground truth x"], width,
@@ -408,7 +414,7 @@ class PnPTasksPanel(W.VBox):
             A = self.operator(task)
             y = noise.gaussian(A(self.x_true), self.noise, seed=self.seed + 1)
             tv = tv_baseline(A, y, self.x_true)
-            x, _ = solvers.pnp(A, y, self.denoiser, sigma=self.sigma_final, n_iter=self.n_iter, method="hqs",
+            x, _ = solvers.pnp(A, y, self.denoiser, **self.settings[task], method="hqs",
                                noise=self.noise)
             x = x.clamp(0, 1)
             self._cache[task] = {"A": A, "y": y, "tv": tv["x"], "lam": tv["lam"], "pnp": x,
