@@ -13,7 +13,6 @@ import statistics
 import torch
 
 import invlab as il
-from invlab import operators as op
 
 from bench_pnp import tasks
 

@@ -110,6 +110,7 @@ def test_fit_gan_is_reproducible_and_stops_on_callback():
         return G, fit_gan(G, D, _blobs(16), 3, batch=4, seed=seed, progress=False)
     (Ga, ha), (Gb, hb) = run(5), run(5)
     assert ha["d_loss"] == hb["d_loss"] and torch.equal(ha["samples"][-1], hb["samples"][-1])
+    assert all(torch.equal(a, b) for a, b in zip(Ga.parameters(), Gb.parameters()))   # same weights
     assert run(6)[1]["d_loss"] != ha["d_loss"]
     G, D = Generator(latent_dim=4, width=4), Discriminator(width=4)
     h = fit_gan(G, D, _blobs(16), 10, batch=4, progress=False, callback=lambda step, g, hist: step == 2)

@@ -161,7 +161,11 @@ class LinearOperator:
         return x
 
     def norm(self, n_iter: int = 100, seed: int = 0, tol: float = 1e-7) -> float:
-        """Operator norm :math:`\\|A\\|_2 = \\sigma_{\\max}(A)` by power iteration on :math:`A^{*}A`.
+        """Operator norm :math:`\\|A\\|_2 = \\sigma_{\\max}(A)`: exact where it is known, else power iteration.
+
+        Operators whose norm is known in closed form (identity, masks, MRI, circulant blurs,
+        dense matrices) return it exactly from ``_exact_norm()``; the others run power
+        iteration on :math:`A^{*}A` (the arguments are checked either way).
 
         Parameters
         ----------
@@ -181,6 +185,9 @@ class LinearOperator:
         n_iter = check_int(n_iter, "n_iter", low=1)
         tol = check_real(tol, "tol", low=0, low_open=True)
         g = make_generator(seed)
+        exact = self._exact_norm()
+        if exact is not None:
+            return exact
         x = self._random_in(g, dtype=torch.float64)
         x = x.to(self._default_dtype(torch.float64))
         x = x / torch.linalg.vector_norm(x)
@@ -196,6 +203,10 @@ class LinearOperator:
                 break
             est = new
         return math.sqrt(est)
+
+    def _exact_norm(self):
+        """The norm in closed form, or ``None`` (then :meth:`norm` uses power iteration)."""
+        return None
 
     def _default_dtype(self, real_dtype):
         if self.is_complex:

@@ -10,7 +10,7 @@ import torch
 
 from .._checks import check_int, check_real
 from .base import LinearOperator, check_tensor
-from .simple import _check_norm_args, _shape2
+from .simple import _shape2
 
 __all__ = ["Blur", "gaussian_kernel", "kernel_spectrum"]
 
@@ -127,28 +127,14 @@ class Blur(LinearOperator):
                 k.index_put_((rr[ok], cc[ok]), w[ok], accumulate=True)
         return cls(shape, k / k.sum())
 
-    def norm(self, n_iter: int = 100, seed: int = 0, tol: float = 1e-7) -> float:
-        """Exact operator norm :math:`\\|A\\|_2 = \\max_\\omega |\\hat k(\\omega)|`.
+    def _exact_norm(self) -> float:
+        """:math:`\\|A\\|_2 = \\max_\\omega |\\hat k(\\omega)|`.
 
         A circular convolution is diagonalised by the DFT, so its singular values are the
-        magnitudes of the kernel's spectrum and the largest one is the norm (1 for a
-        normalised non-negative kernel such as a Gaussian). No power iteration is needed.
-
-        Parameters
-        ----------
-        n_iter, seed, tol
-            Accepted (and checked) for the common :meth:`LinearOperator.norm` signature; not
-            needed, the value is exact.
-
-        Returns
-        -------
-        float
-            The largest singular value; :math:`L = \\|A\\|^2` is the Lipschitz constant of
-            the gradient of :math:`\\tfrac12\\|Ax-y\\|^2`.
+        magnitudes of the kernel's spectrum (1 for a normalised non-negative kernel such as a
+        Gaussian).
         """
-        _check_norm_args(n_iter, seed, tol)
         return float(self.spectrum.abs().max())
-
     def _spec(self, x):
         key = (x.device, x.dtype)
         if key not in self._cache:

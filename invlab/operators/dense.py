@@ -42,24 +42,9 @@ class Matrix(LinearOperator):
         M, y = self._m(y)
         return y.to(M.dtype) @ M.conj()
 
-    def norm(self, n_iter: int = 100, seed: int = 0, tol: float = 1e-7) -> float:
-        """Exact operator norm: the largest singular value of :math:`M` (``torch.linalg``).
-
-        Parameters
-        ----------
-        n_iter, seed, tol
-            Accepted (and checked) for the common :meth:`LinearOperator.norm` signature; not
-            needed, the value is exact.
-
-        Returns
-        -------
-        float
-        """
-        from .simple import _check_norm_args
-
-        _check_norm_args(n_iter, seed, tol)
+    def _exact_norm(self) -> float:
+        """The largest singular value of :math:`M` (``torch.linalg``)."""
         M = self.M.to(torch.complex128 if self.M.is_complex() else torch.float64)
         return float(torch.linalg.matrix_norm(M, ord=2)) if M.numel() else 0.0
-
     def to_matrix(self, dtype=torch.float64, max_size: int = 16384) -> torch.Tensor:
         return self.M.to(self._default_dtype(dtype))

@@ -10,7 +10,7 @@ import torch
 
 from .._checks import check_choice, check_real, check_shape, make_generator
 from .base import LinearOperator
-from .simple import _check_norm_args, check_mask
+from .simple import check_mask
 
 __all__ = ["MRI", "cartesian_mask", "fft2c", "ifft2c"]
 
@@ -101,23 +101,9 @@ class MRI(LinearOperator):
         """Actual undersampling factor :math:`HW / \\#\\{M = 1\\}`."""
         return self.mask.numel() / max(1, int(self.mask.sum()))
 
-    def norm(self, n_iter: int = 100, seed: int = 0, tol: float = 1e-7) -> float:
-        """Exact operator norm: 1 (a unitary FFT followed by a projection), 0 for an empty mask.
-
-        Parameters
-        ----------
-        n_iter, seed, tol
-            Accepted (and checked) for the common :meth:`LinearOperator.norm` signature; not
-            needed, the value is exact.
-
-        Returns
-        -------
-        float
-            1.0, or 0.0 for an all-False mask.
-        """
-        _check_norm_args(n_iter, seed, tol)
+    def _exact_norm(self) -> float:
+        """1 (a unitary FFT followed by a projection), 0 for an empty mask."""
         return 1.0 if bool(self.mask.any()) else 0.0
-
     def _c(self, x):
         if not x.is_complex():
             x = x.to(torch.complex128 if x.dtype == torch.float64 else torch.complex64)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import check_int, check_real, check_shape, make_generator
+from .._checks import check_real, check_shape, make_generator
 from .base import LinearOperator, check_tensor
 
 __all__ = ["Identity", "Mask"]
@@ -39,13 +39,6 @@ def check_mask(mask, name: str = "mask") -> torch.Tensor:
     return mask
 
 
-def _check_norm_args(n_iter, seed, tol) -> None:
-    """The checks of :meth:`LinearOperator.norm`, for operators whose norm is known exactly."""
-    check_int(n_iter, "n_iter", low=1)
-    check_real(tol, "tol", low=0, low_open=True)
-    make_generator(seed)
-
-
 class Identity(LinearOperator):
     """The identity :math:`Ax = x` (the denoising forward model, :math:`y = x + n`).
 
@@ -59,23 +52,9 @@ class Identity(LinearOperator):
         shape = _shape2(shape)
         super().__init__(shape, shape)
 
-    def norm(self, n_iter: int = 100, seed: int = 0, tol: float = 1e-7) -> float:
-        """Exact operator norm: :math:`\\|I\\|_2 = 1`.
-
-        Parameters
-        ----------
-        n_iter, seed, tol
-            Accepted (and checked) for the common :meth:`LinearOperator.norm` signature; not
-            needed, the value is exact.
-
-        Returns
-        -------
-        float
-            1.0
-        """
-        _check_norm_args(n_iter, seed, tol)
+    def _exact_norm(self) -> float:
+        """:math:`\\|I\\|_2 = 1`."""
         return 1.0
-
     def _forward(self, x):
         return x.clone()
 
@@ -109,23 +88,9 @@ class Mask(LinearOperator):
         g = make_generator(seed)
         return cls(torch.rand(shape, generator=g) >= fraction_missing)
 
-    def norm(self, n_iter: int = 100, seed: int = 0, tol: float = 1e-7) -> float:
-        """Exact operator norm: 1 (a projection), or 0 when the mask keeps nothing.
-
-        Parameters
-        ----------
-        n_iter, seed, tol
-            Accepted (and checked) for the common :meth:`LinearOperator.norm` signature; not
-            needed, the value is exact.
-
-        Returns
-        -------
-        float
-            1.0, or 0.0 for an all-False mask.
-        """
-        _check_norm_args(n_iter, seed, tol)
+    def _exact_norm(self) -> float:
+        """1 (a projection), 0 for an all-False mask."""
         return 1.0 if bool(self.mask.any()) else 0.0
-
     def _m(self, x):
         return self.mask.to(device=x.device)
 

@@ -23,7 +23,6 @@ import io
 import json
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
