@@ -1,4 +1,4 @@
-"""Shared checks of the reconstructors ``net(y, A) -> x`` (model-agnostic U-Net, unrolled networks)."""
+"""Shared input checks of the networks: denoisers ``D(x, sigma)`` and reconstructors ``net(y, A)``."""
 from __future__ import annotations
 
 import torch
@@ -27,3 +27,21 @@ def check_reconstructor_input(net: nn.Module, y, A) -> tuple[torch.Tensor, tuple
     if p is not None:
         y = y.to(device=p.device, dtype=p.dtype)
     return y, tuple(y.shape[:y.ndim - len(A.out_shape)])
+
+
+def as_image_batch(x, channels: int) -> tuple[torch.Tensor, torch.Size]:
+    """``x`` as ``(B, channels, H, W)`` plus its original shape, for denoisers ``D(x, sigma)``.
+
+    ``(H, W)`` and, for single-channel nets, ``(B, H, W)`` are accepted too; the caller
+    reshapes its output back to the returned shape.
+    """
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__} (use torch.as_tensor).")
+    shape = x.shape
+    if x.ndim == 2:
+        x = x[None, None]
+    elif x.ndim == 3 and channels == 1:
+        x = x[:, None]
+    if x.ndim != 4 or x.shape[1] != channels:
+        raise ValueError(f"x must be (B, {channels}, H, W), got shape {tuple(shape)}.")
+    return x, shape

@@ -27,6 +27,8 @@ import numbers
 import torch
 from torch import nn
 
+from ._common import as_image_batch
+
 __all__ = ["DnCNN", "noise_level_map"]
 
 
@@ -136,15 +138,7 @@ class DnCNN(nn.Module):
         torch.Tensor
             The denoised images, same shape as ``x``.
         """
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__} (use torch.as_tensor).")
-        shape = x.shape
-        if x.ndim == 2:
-            x = x[None, None]
-        elif x.ndim == 3 and self.channels == 1:
-            x = x[:, None]
-        if x.ndim != 4 or x.shape[1] != self.channels:
-            raise ValueError(f"x must be (B, {self.channels}, H, W), got shape {tuple(shape)}.")
+        x, shape = as_image_batch(x, self.channels)
         level = noise_level_map(x, sigma)  # validates sigma, also for a blind net
         inp = torch.cat([x, level], dim=1) if self.conditional else x
         return (x - self.body(inp)).reshape(shape)

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._checks import check_choice
-from ._common import check_reconstructor_input
+from ._common import as_image_batch, check_reconstructor_input
 from .dncnn import noise_level_map
 
 __all__ = ["UNet", "UNetDenoiser", "UNetReconstructor"]
@@ -146,15 +146,7 @@ class UNetDenoiser(nn.Module):
 
     def forward(self, x: torch.Tensor, sigma=0.0) -> torch.Tensor:
         """Denoise ``(B, C, H, W)`` (or ``(H, W)``, ``(B, H, W)`` single-channel) at noise level ``sigma``."""
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__} (use torch.as_tensor).")
-        shape = x.shape
-        if x.ndim == 2:
-            x = x[None, None]
-        elif x.ndim == 3 and self.channels == 1:
-            x = x[:, None]
-        if x.ndim != 4 or x.shape[1] != self.channels:
-            raise ValueError(f"x must be (B, {self.channels}, H, W), got shape {tuple(shape)}.")
+        x, shape = as_image_batch(x, self.channels)
         return (x - self.body(torch.cat([x, noise_level_map(x, sigma)], dim=1))).reshape(shape)
 
 
