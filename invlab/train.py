@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 import torch
 from torch import nn
 
-from ._checks import check_bool, check_int, check_real, make_generator
+from ._checks import check_bool, check_callable, check_choice, check_int, check_real, make_generator
 from .losses import discriminator_loss, generator_loss
 from .operators import check_tensor, laplacian_spectrum
 from .operators.blur import kernel_spectrum
@@ -79,17 +79,12 @@ def evaluate(model: nn.Module, loss_fn: Callable, batches: Iterable) -> float:
     return total / count
 
 
-def _check_int(value, name, lo):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < lo:
-        raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}.")
-    return int(value)
-
-
-def _check_float(value, name, positive=True):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or \
-            (value <= 0 if positive else value < 0):
-        raise ValueError(f"{name} must be a finite number {'> 0' if positive else '>= 0'}, got {value!r}.")
-    return float(value)
+def _end_bar(bar, history, label):
+    """Close a progress bar; a requested stop (callback, Ctrl-C) ends it complete, not red."""
+    if history["stopped"] is not None:
+        bar.total = bar.n
+        bar.set_description(f"{label} (stopped at step {bar.n})")
+    bar.close()
 
 
 def fit(model: nn.Module, loss_fn: Callable, train_batches, n_steps: int, lr: float = 1e-3,
@@ -146,19 +141,14 @@ def fit(model: nn.Module, loss_fn: Callable, train_batches, n_steps: int, lr: fl
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
-    if not callable(loss_fn):
-        raise TypeError(f"loss_fn must be callable (model, batch) -> loss, got {type(loss_fn).__name__}.")
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable (step, model, history) or None, got {type(callback).__name__}.")
-    n_steps = _check_int(n_steps, "n_steps", 1)
-    lr = _check_float(lr, "lr")
-    weight_decay = _check_float(weight_decay, "weight_decay", positive=False)
-    if grad_clip is not None:
-        grad_clip = _check_float(grad_clip, "grad_clip")
-    if schedule not in ("cosine", "step", "constant"):
-        raise ValueError(f"schedule must be 'cosine', 'step' or 'constant', got {schedule!r}.")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an int, got {seed!r}.")
+    check_callable(loss_fn, "loss_fn", allow_none=False)
+    check_callable(callback, "callback")
+    n_steps = check_int(n_steps, "n_steps", low=1)
+    lr = check_real(lr, "lr", low=0, low_open=True)
+    weight_decay = check_real(weight_decay, "weight_decay", low=0)
+    grad_clip = check_real(grad_clip, "grad_clip", low=0, low_open=True, allow_none=True)
+    check_choice(schedule, "schedule", ("cosine", "step", "constant"))
+    seed = check_int(seed, "seed")
     if callable(train_batches):
         draw = train_batches
     elif isinstance(train_batches, Iterable):
@@ -178,7 +168,7 @@ def fit(model: nn.Module, loss_fn: Callable, train_batches, n_steps: int, lr: fl
         val_batches = list(val_batches)
         if not val_batches:
             raise ValueError("val_batches is empty.")
-    val_every = max(1, n_steps // 20) if val_every is None else _check_int(val_every, "val_every", 1)
+    val_every = max(1, n_steps // 20) if val_every is None else check_int(val_every, "val_every", low=1)
 
     def lr_at(step):
         if schedule == "cosine":
@@ -242,10 +232,7 @@ def fit(model: nn.Module, loss_fn: Callable, train_batches, n_steps: int, lr: fl
         except KeyboardInterrupt:
             history["stopped"] = "interrupted"
         finally:
-            if history["stopped"] is not None:  # a requested stop is a clean end, not a failure
-                bar.total = bar.n
-                bar.set_description(f"{type(model).__name__} (stopped at step {bar.n})")
-            bar.close()
+            _end_bar(bar, history, type(model).__name__)
         model.eval()
     if history["stopped"] is not None and val_batches is not None and history["step"] and \
             (not history["val_step"] or history["val_step"][-1] != history["step"][-1]):
@@ -531,10 +518,7 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor
         except KeyboardInterrupt:
             history["stopped"] = "interrupted"
         finally:
-            if history["stopped"] is not None:
-                bar.total = bar.n
-                bar.set_description(f"GAN (stopped at step {bar.n})")
-            bar.close()
+            _end_bar(bar, history, "GAN")
         last = history["step"][-1] if history["step"] else 0
         if history["sample_step"][-1] != last:
             snapshot(last)

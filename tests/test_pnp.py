@@ -84,7 +84,7 @@ def test_a_smoothing_denoiser_beats_the_naive_start():
 
 @pytest.mark.parametrize("kwargs, err, word", [
     ({"sigma": -0.1}, ValueError, "sigma"), ({"sigma": math.nan}, ValueError, "sigma"),
-    ({"sigma": "0.1"}, ValueError, "sigma"), ({"method": "admm"}, ValueError, "method"),
+    ({"sigma": "0.1"}, TypeError, "sigma"), ({"method": "admm"}, ValueError, "method"),
     ({"step": -1.0}, ValueError, "step"), ({"n_iter": 0}, ValueError, "n_iter"),
     ({"callback": 1}, TypeError, "callback"), ({"method": "hqs", "noise": -1.0}, ValueError, "noise"),
     ({"method": "hqs", "sigma": 0.0}, ValueError, "sigma")])

@@ -27,6 +27,7 @@ import numbers
 import torch
 from torch import nn
 
+from .._checks import check_bool, check_int
 from ._common import as_image_batch
 
 __all__ = ["DnCNN", "noise_level_map"]
@@ -95,15 +96,13 @@ class DnCNN(nn.Module):
                  conditional: bool = True):
         super().__init__()
         for name, v, lo in (("channels", channels, 1), ("width", width, 1), ("depth", depth, 2)):
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < lo:
-                raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}.")
+            check_int(v, name, low=lo)
         dilations = (1,) * (depth - 2) if dilations is None else tuple(dilations)
         if len(dilations) != depth - 2 or not all(isinstance(d, numbers.Integral) and not isinstance(d, bool)
                                                   and d >= 1 for d in dilations):
             raise ValueError(f"dilations must be {depth - 2} positive integers (one per hidden layer), "
                              f"got {dilations!r}.")
-        if not isinstance(conditional, bool):
-            raise TypeError(f"conditional must be a bool, got {conditional!r}.")
+        check_bool(conditional, "conditional")
         self.channels, self.width, self.depth = int(channels), int(width), int(depth)
         self.dilations, self.conditional = tuple(int(d) for d in dilations), conditional
         layers = [nn.Conv2d(channels + int(conditional), width, 3, padding=1), nn.ReLU(inplace=True)]

@@ -14,23 +14,16 @@ spread across the whole image.
 """
 from __future__ import annotations
 
-import numbers
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import check_choice
+from .._checks import check_choice, check_int
 from ._common import as_image_batch, check_reconstructor_input
 from .dncnn import noise_level_map
 
 __all__ = ["UNet", "UNetDenoiser", "UNetReconstructor"]
-
-
-def _check_int(value, name, lo):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < lo:
-        raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}.")
-    return int(value)
 
 
 def _double_conv(c_in: int, c_out: int) -> nn.Sequential:
@@ -58,10 +51,10 @@ class UNet(nn.Module):
 
     def __init__(self, in_channels: int = 1, out_channels: int = 1, width: int = 32, depth: int = 3):
         super().__init__()
-        self.in_channels = _check_int(in_channels, "in_channels", 1)
-        self.out_channels = _check_int(out_channels, "out_channels", 1)
-        self.width = _check_int(width, "width", 1)
-        self.depth = _check_int(depth, "depth", 1)
+        self.in_channels = check_int(in_channels, "in_channels", low=1)
+        self.out_channels = check_int(out_channels, "out_channels", low=1)
+        self.width = check_int(width, "width", low=1)
+        self.depth = check_int(depth, "depth", low=1)
         chans = [width * 2**level for level in range(depth)]
         self.down = nn.ModuleList([_double_conv(in_channels, chans[0])] +
                                   [_double_conv(chans[i - 1], chans[i]) for i in range(1, depth)])
@@ -132,7 +125,7 @@ class UNetDenoiser(nn.Module):
 
     def __init__(self, channels: int = 1, width: int = 24, depth: int = 3):
         super().__init__()
-        self.channels = _check_int(channels, "channels", 1)
+        self.channels = check_int(channels, "channels", low=1)
         self.body = UNet(channels + 1, channels, width, depth)
 
     def config(self) -> dict:

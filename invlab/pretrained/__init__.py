@@ -124,8 +124,11 @@ def _serialise(model: torch.nn.Module) -> bytes:
 
 
 def _kwargs_of(model) -> dict:
-    """Constructor arguments of a shipped net (each net stores them as attributes)."""
-    return model.config() if hasattr(model, "config") else {}
+    """Constructor arguments of a shipped net, from its ``config()`` (needed to rebuild it on load)."""
+    if not callable(getattr(model, "config", None)):
+        raise TypeError(f"{type(model).__name__} has no config() returning its constructor arguments; "
+                        "a shipped network needs one so that load() can rebuild it.")
+    return model.config()
 
 
 def train(name: str, n_steps: int | None = None, folder: Path | None = None, progress: bool = True) -> dict:

@@ -23,12 +23,6 @@ from .linear import tikhonov
 __all__ = ["pnp", "csgm"]
 
 
-def _check_sigma(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0 (a noise level in image units), got {value!r}.")
-    return float(value)
-
-
 def _denoise(denoiser, z: torch.Tensor, sigma: float) -> torch.Tensor:
     """``denoiser`` applied to images ``(..., H, W)`` as a ``(N, 1, H, W)`` batch, shape checked."""
     shape = z.shape
@@ -121,7 +115,7 @@ def pnp(A: LinearOperator, y: torch.Tensor, denoiser, sigma: float = 0.03, n_ite
         raise TypeError(f"denoiser must be callable (x, sigma) -> x, got {type(denoiser).__name__}.")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable (k, x) or None, got {type(callback).__name__}.")
-    sigma = _check_sigma(sigma, "sigma")
+    sigma = check_real(sigma, "sigma", low=0)
     x, history = _setup(A, y, x0, x_true, keep_every, n_iter)
     if not torch.isfinite(y).all():
         raise ValueError("y contains NaN or inf.")
@@ -136,8 +130,8 @@ def pnp(A: LinearOperator, y: torch.Tensor, denoiser, sigma: float = 0.03, n_ite
             if _record(history, k, x, objective(A, y, None, 0.0, x), x_true, keep_every, callback):
                 break
         return x, history
-    noise = sigma if noise is None else _check_sigma(noise, "noise")
-    sigma_start = _check_sigma(sigma_start, "sigma_start")
+    noise = sigma if noise is None else check_real(noise, "noise", low=0)
+    sigma_start = check_real(sigma_start, "sigma_start", low=0)
     weight = _check_positive(weight, "weight")
     if sigma <= 0 or noise <= 0:
         raise ValueError(f"method='hqs' needs sigma > 0 and noise > 0, got sigma={sigma!r}, noise={noise!r}.")
