@@ -2,7 +2,8 @@
 
 Prints, for σ = 0.05, 0.1, 0.15 (the fixed noisy test images of ``invlab.recipes``):
 
-* per test image, PSNR of TV denoising (``TV().prox``, isotropic, Neumann) at its oracle λ
+* per test image, PSNR of TV denoising (``analysis.tv_denoise_best``: ``TV().prox``, isotropic,
+  Neumann, clipped to [0, 1] like the network's output) at its oracle λ
   (chosen per image with the ground truth: the strongest honest opponent), of scikit-image's
   ``denoise_tv_chambolle`` at its best weight, and of the shipped ``denoiser``; the mean row and
   the gain of the denoiser over the best TV;
@@ -21,15 +22,13 @@ from skimage.restoration import denoise_tv_chambolle
 
 import invlab as il
 from invlab import pretrained, recipes
-from invlab.analysis import best_lambda
-from invlab.regularisers import TV
+from invlab.analysis import best_lambda, tv_denoise_best
 
 from _timing import median_ms, table
 
 
 def main():
     den = pretrained.load("denoiser")
-    tv = TV(tol=1e-4)
     print("== denoising PSNR [dB] on the test images (never trained on), 256², best λ per image for TV")
     summary = []
     for s in recipes.DENOISER_SIGMAS:
@@ -39,8 +38,9 @@ def main():
         rows = []
         cols = {"tv": [], "sk": [], "net": []}
         for i, name in enumerate(il.data.TEST_IMAGES):
-            r_tv = best_lambda(lambda lam: tv.prox(y[i], lam), x[i], 0.2 * s, 2.0 * s)
-            r_sk = best_lambda(lambda w: torch.from_numpy(denoise_tv_chambolle(y[i].double().numpy(), weight=w)),
+            r_tv = tv_denoise_best(y[i], x[i], s)
+            r_sk = best_lambda(lambda w: torch.from_numpy(denoise_tv_chambolle(y[i].double().numpy(),
+                                                                weight=w)).clamp(0, 1),
                                x[i].double(), 0.2 * s, 2.0 * s)
             p_net = float(il.metrics.psnr(xd[i], x[i]))
             cols["tv"].append(r_tv["best_psnr"]), cols["sk"].append(r_sk["best_psnr"]), cols["net"].append(p_net)

@@ -268,3 +268,33 @@ def best_lambda(solve, x_true: torch.Tensor, lo: float, hi: float, n_coarse: int
     best = max(lams, key=lambda lam: tried[lam][0])
     return {"lam": lams, "psnr": [tried[lam][0] for lam in lams], "best_lam": best,
             "best_psnr": tried[best][0], "best_x": tried[best][1]}
+
+
+def tv_denoise_best(y: torch.Tensor, x_true: torch.Tensor, sigma: float) -> dict:
+    """TV denoising at its oracle :math:`\\lambda`: the classical baseline of the learned denoisers.
+
+    :math:`\\hat x = \\operatorname{clip}_{[0,1]}\\,\\operatorname{prox}_{\\lambda\\,\\mathrm{TV}}(y)` with
+    :math:`\\lambda` searched in :math:`[0.2\\sigma, 2\\sigma]` by :func:`best_lambda` (the optimum
+    lies near :math:`0.7\\sigma` on natural images). The output is clipped to the image range,
+    as the networks' outputs are when they are scored.
+
+    Parameters
+    ----------
+    y : torch.Tensor
+        Noisy image ``(H, W)``.
+    x_true : torch.Tensor
+        Ground truth ``(H, W)``.
+    sigma : float
+        Noise standard deviation (> 0).
+
+    Returns
+    -------
+    dict
+        As :func:`best_lambda`.
+    """
+    from .regularisers import TV
+
+    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not math.isfinite(sigma) or sigma <= 0:
+        raise ValueError(f"sigma must be a finite number > 0, got {sigma!r}.")
+    tv = TV()
+    return best_lambda(lambda lam: tv.prox(y, lam).clamp(0, 1), x_true, 0.2 * sigma, 2 * sigma)

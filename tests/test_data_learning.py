@@ -100,3 +100,18 @@ def test_best_lambda_finds_the_peak():
         best_lambda(solve, x, 1.0, 0.1)
     with pytest.raises(TypeError, match="solve"):
         best_lambda(None, x, 0.1, 1.0)
+
+
+def test_tv_denoise_best_is_the_clipped_tv_prox_at_the_best_lambda():
+    from invlab.analysis import tv_denoise_best
+    from invlab.metrics import psnr
+    from invlab.regularisers import TV
+
+    x = D.image("camera", 48)
+    y = x + 0.1 * torch.randn(x.shape, generator=torch.Generator().manual_seed(0))
+    r = tv_denoise_best(y, x, 0.1)
+    assert 0.02 <= r["best_lam"] <= 0.2
+    assert r["best_psnr"] == pytest.approx(float(psnr(TV().prox(y, r["best_lam"]).clamp(0, 1), x)))
+    assert r["best_psnr"] > float(psnr(y, x)) + 3
+    with pytest.raises(ValueError, match="sigma"):
+        tv_denoise_best(y, x, 0.0)

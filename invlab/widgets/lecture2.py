@@ -136,8 +136,7 @@ class DenoiserPanel(W.VBox):
         if key not in self._cache:
             x = _test_image(image, self.size)
             y = noise.gaussian(x, sigma, seed=self.seed)
-            tv = regularisers.TV()
-            best = analysis.best_lambda(lambda lam: tv.prox(y, lam).clamp(0, 1), x, 0.2 * sigma, 2 * sigma)
+            best = analysis.tv_denoise_best(y, x, sigma)
             self._cache[key] = {"x": x, "y": y, "tv": best["best_x"], "lam": best["best_lam"],
                                 "net": _denoise(self.denoiser, y, sigma)}
         return self._cache[key]
