@@ -10,7 +10,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.invlab-installed
 
-.PHONY: setup lab test test-fast bench clean-venv
+.PHONY: setup lab test test-fast bench clean-venv student grade
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,19 @@ test-fast: setup
 
 bench: setup
 	for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+# Coursework (README "Coursework"): the student versions of the lectures, and batch grading of
+# SUBMISSIONS/<student>/<lecture>.ipynb into a CSV (GRADE_ARGS: e.g. --timeout 180 --workers 2).
+STUDENT_OUT ?= build/student
+SUBMISSIONS ?= submissions
+GRADES      ?= grades.csv
+GRADE_ARGS  ?=
+
+student: setup
+	$(BIN)/python -m invlab.coursework student lectures $(STUDENT_OUT)
+
+grade: setup
+	$(BIN)/python -m invlab.coursework grade $(SUBMISSIONS) --out $(GRADES) $(GRADE_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -378,7 +378,19 @@ def _resolve_user(user):
     if os.geteuid() != 0:
         raise ValueError(f"user={user!r} needs the grader to run as root (it switches the children to that user); "
                          "leave it out otherwise.")
-    return entry.pw_uid, entry.pw_gid
+    uid_gid = entry.pw_uid, entry.pw_gid
+    probe = _child_command()[:3] + ["import sys; sys.path.insert(0, sys.argv[1]); import invlab.coursework._sandbox",
+                                    _child_command()[4]]
+    try:
+        done = subprocess.run(probe, cwd="/", env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/"},
+                              user=uid_gid[0], group=uid_gid[1], extra_groups=[], capture_output=True, timeout=300)
+        why = "" if done.returncode == 0 else _one_line(done.stderr.decode(errors="replace")[-300:])
+    except (OSError, subprocess.SubprocessError) as e:
+        why = f"{type(e).__name__}: {e}"
+    if why:
+        raise ValueError(f"user={user!r} cannot run {sys.executable} and import invlab ({why}); install the "
+                         "environment where that user can read it, or leave user out.")
+    return uid_gid
 
 
 def grade(submissions, out=None, lectures=None, timeout: float = 120.0, call_timeout: float = 10.0,
