@@ -131,11 +131,13 @@ def test_find_submissions_layout(tmp_path):
     (tmp_path / "ben" / "00_welcome.ipynb").write_text("{}")
     (tmp_path / "ben" / "00-copy.ipynb").write_text("{}")         # a second notebook for lecture 00
     (tmp_path / "loose.ipynb").write_text("{}")                    # not in a student folder
+    (tmp_path / "ben" / "01_link.ipynb").symlink_to(tmp_path / "ann" / "01.ipynb")   # a link, not a file
     (tmp_path / ".hidden").mkdir()
     (tmp_path / ".hidden" / "00_welcome.ipynb").write_text("{}")
     jobs = {(j.student, j.lecture): j for j in find_submissions(tmp_path, LECTURE_SET)}
     assert set(jobs) == {("ann", "00_welcome"), ("ann", "01_inverse_problems"), ("ann", "notes"),
-                         ("ben", "00_welcome"), ("loose", "?")}
+                         ("ben", "00_welcome"), ("ben", "01_link"), ("loose", "?")}
+    assert "not a regular file" in jobs[("ben", "01_link")].problem
     assert jobs[("ann", "01_inverse_problems")].path.name == "01.ipynb" and not jobs[("ann", "00_welcome")].problem
     assert "matches no lecture" in jobs[("ann", "notes")].problem
     assert "2 notebooks for this lecture" in jobs[("ben", "00_welcome")].problem
@@ -148,6 +150,14 @@ def test_problem_jobs_become_error_rows_without_running(tmp_path):
     rows = grade(tmp_path, lectures=LECTURES, **LIMITS)
     assert [(r.student, r.result) for r in rows] == [("ann", "error")]
     assert "matches no lecture" in rows[0].feedback
+
+
+def test_lecture_without_exercises_gives_no_rows(tmp_path):
+    (tmp_path / "lectures").mkdir()
+    nbformat.write(nbformat.v4.new_notebook(), str(tmp_path / "lectures" / "05_later.ipynb"))
+    (tmp_path / "subs" / "ann").mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(), str(tmp_path / "subs" / "ann" / "05_later.ipynb"))
+    assert grade(tmp_path / "subs", lectures=tmp_path / "lectures", **LIMITS) == []
 
 
 @pytest.mark.parametrize("data, res, result, piece", [

@@ -47,6 +47,8 @@ notebooks in the test suite, and a student can run ``pytest --nbval-lax`` on the
 
 Results per exercise
 --------------------
+One row per student and exercise of the lectures they submitted (a lecture without exercises
+gives no row). Cells are numbered from 1 in notebook order, markdown cells included.
 ``passed``; ``failed`` (a wrong answer, or still the ``NotImplementedError`` stub: the first
 line of the feedback says which case and the likely mistake); ``error`` (the function raised,
 is not defined after running the notebook, is not a function, or the process died, e.g. at
@@ -160,6 +162,10 @@ def find_submissions(submissions, lectures: dict) -> list[_Job]:
         by_lecture: dict[str, list[Path]] = {}
         for nb in sorted(entry.glob("*.ipynb"), key=lambda p: p.name):
             if nb.name.startswith("."):
+                continue
+            if nb.is_symlink() or not nb.is_file():
+                jobs.append(_Job(entry.name, nb.stem, None, [], f"{nb.name} is not a regular file (a link?): "
+                                                                 "submit the notebook itself."))
                 continue
             lecture = _lecture_of(nb.stem, lectures)
             if lecture is None:
@@ -302,8 +308,8 @@ def _grade_job(job: _Job, cfg: dict, user) -> list[Row]:
     if job.problem:
         names = job.exercises or ["-"]
         return [Row(job.student, job.lecture, n, "error", job.problem) for n in names]
-    if not job.exercises:
-        return [Row(job.student, job.lecture, "-", "passed", "this lecture has no exercises")]
+    if not job.exercises:  # nothing to grade in this lecture (yet): no row
+        return []
     try:
         res = _run_child(job, cfg, user)
     except Exception as e:  # could not even start (permissions, disk): one row per exercise
@@ -474,7 +480,7 @@ def grade(submissions, out=None, lectures=None, timeout: float = 120.0, call_tim
         if progress:
             with lock:
                 done[0] += 1
-                summary = ", ".join(f"{r.exercise}: {r.result}" for r in rows)
+                summary = ", ".join(f"{r.exercise}: {r.result}" for r in rows) or "no exercises"
                 print(f"[{done[0]}/{len(jobs)}] {job.student}/{job.lecture}: {summary}", file=sys.stderr, flush=True)
         return rows
 
