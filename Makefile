@@ -1,6 +1,7 @@
 # Two commands for a newcomer (see README.md):
 #   make lab    -- create .venv, install everything (CPU torch first), open JupyterLab on lectures/
 #   make test   -- same set-up when needed, then the whole test suite (notebooks and browser included)
+#   make present LECTURE=01 -- serve one lecture as an app, code hidden (Voilà; README "Presenting")
 PYTHON ?= python3
 # Optional package index for torch only, e.g. the CPU-only build on a Linux laptop:
 #   make lab TORCH_INDEX=https://download.pytorch.org/whl/cpu
@@ -10,7 +11,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.invlab-installed
 
-.PHONY: setup lab test test-fast bench clean-venv student grade
+.PHONY: setup lab test test-fast bench clean-venv student grade present
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +53,14 @@ student: setup
 
 grade: setup
 	$(BIN)/python -m invlab.coursework grade $(SUBMISSIONS) --out $(GRADES) $(GRADE_ARGS)
+
+# Presentation mode: the lecture as an app with the code hidden, at http://127.0.0.1:8866/
+# (PRESENT_ARGS: e.g. --no-browser --port 8870 --preheat; see python -m invlab.present --help).
+LECTURE      ?= 00
+PRESENT_ARGS ?=
+
+present: setup
+	$(BIN)/python -m invlab.present $(LECTURE) $(PRESENT_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)
