@@ -1,4 +1,5 @@
-"""Real-browser harness: JupyterLab served locally, driven by Debian Chromium through Playwright.
+"""Real-browser harness: JupyterLab (and Voilà, the presentation mode) served locally, driven by
+Debian Chromium through Playwright.
 
 Used by ``tests/browser`` (pytest fixtures in ``conftest.py``) and by
 ``benchmarks/bench_browser_latency.py``. Nothing here depends on pytest.
@@ -16,6 +17,10 @@ Facts this relies on (measured on the project's 2-core machines; see docs/CONVEN
   stay unchanged on disk) and notebook windowing (every cell stays in the DOM).
 - "Run All Cells" is sometimes silently dropped on a brand-new session: :func:`run_all` retries.
 - ipywidgets 8 sliders are noUiSlider: focus ``.widget-slider .noUi-handle`` and press keys.
+- A *panel* is an output area with a slider and a picture (:func:`mark_panels`); the same DOM
+  classes serve JupyterLab and Voilà, so the panel helpers work on both.
+- Voilà scrolls inside ``#rendered_cells`` and shuts a page's kernel down on ``beforeunload``
+  (:func:`close_voila_page`).
 """
 from __future__ import annotations
 
@@ -113,6 +118,51 @@ def free_port() -> int:
 # --------------------------------------------------------------------------- JupyterLab server
 
 
+def isolated_jupyter_env(tmp: Path, kernel_python: str = sys.executable, lab_settings: bool = False,
+                         extra_jupyter_path: list[str] | None = None) -> dict[str, str]:
+    """Environment for a Jupyter server whose config/runtime/data dirs live under ``tmp``.
+
+    The kernel ``python3`` is pinned to ``kernel_python`` by a kernelspec in the isolated data dir
+    (``JUPYTER_PATH`` puts it before the environment's own); ``extra_jupyter_path`` entries come
+    first of all (e.g. a folder of Voilà templates). ``lab_settings``: write the JupyterLab user
+    settings of :data:`_LAB_SETTINGS`.
+    """
+    dirs = {name: tmp / name for name in ("config", "runtime", "data", "ipython")}
+    for d in dirs.values():
+        d.mkdir()
+    if lab_settings:
+        settings = dirs["config"] / "lab" / "user-settings"
+        for rel, content in _LAB_SETTINGS.items():
+            f = settings / rel
+            f.parent.mkdir(parents=True, exist_ok=True)
+            f.write_text(json.dumps(content))
+    spec_dir = dirs["data"] / "kernels" / "python3"
+    spec_dir.mkdir(parents=True)
+    (spec_dir / "kernel.json").write_text(json.dumps({
+        "argv": [kernel_python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "metadata": {"debugger": True},
+    }))
+    env = dict(os.environ)
+    env.update(
+        JUPYTER_CONFIG_DIR=str(dirs["config"]),
+        JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
+        JUPYTER_DATA_DIR=str(dirs["data"]),
+        # JUPYTER_PATH comes before the environment's share/jupyter (which a venv otherwise
+        # prefers over JUPYTER_DATA_DIR), so our pinned "python3" kernelspec wins
+        JUPYTER_PATH=os.pathsep.join(
+            p for p in (*(extra_jupyter_path or []), str(dirs["data"]), os.environ.get("JUPYTER_PATH", "")) if p),
+        IPYTHONDIR=str(dirs["ipython"]),
+        JUPYTER_PLATFORM_DIRS="1",
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+    )
+    env[_CHILD_MARK] = "1"
+    # inline figures must not vanish (with MPLBACKEND=Agg nbval and the browser lose them)
+    env.pop("MPLBACKEND", None)
+    return env
+
+
 class JupyterLab:
     """A JupyterLab server on 127.0.0.1 with a random token and isolated Jupyter dirs.
 
@@ -139,71 +189,44 @@ class JupyterLab:
 
     def _prepare_dirs(self) -> dict[str, str]:
         self._tmp = tempfile.TemporaryDirectory(prefix="invlab-lab-")
-        tmp = Path(self._tmp.name)
-        dirs = {name: tmp / name for name in ("config", "runtime", "data", "ipython")}
-        for d in dirs.values():
-            d.mkdir()
-        settings = dirs["config"] / "lab" / "user-settings"
-        for rel, content in _LAB_SETTINGS.items():
-            f = settings / rel
-            f.parent.mkdir(parents=True, exist_ok=True)
-            f.write_text(json.dumps(content))
-        spec_dir = dirs["data"] / "kernels" / "python3"
-        spec_dir.mkdir(parents=True)
-        (spec_dir / "kernel.json").write_text(json.dumps({
-            "argv": [self.kernel_python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            "display_name": "Python 3 (ipykernel)",
-            "language": "python",
-            "metadata": {"debugger": True},
-        }))
-        env = dict(os.environ)
-        env.update(
-            JUPYTER_CONFIG_DIR=str(dirs["config"]),
-            JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
-            JUPYTER_DATA_DIR=str(dirs["data"]),
-            # JUPYTER_PATH comes before the environment's share/jupyter (which a venv otherwise
-            # prefers over JUPYTER_DATA_DIR), so our pinned "python3" kernelspec wins
-            JUPYTER_PATH=os.pathsep.join(
-                p for p in (str(dirs["data"]), os.environ.get("JUPYTER_PATH", "")) if p),
-            IPYTHONDIR=str(dirs["ipython"]),
-            JUPYTER_PLATFORM_DIRS="1",
-            PYDEVD_DISABLE_FILE_VALIDATION="1",
-        )
-        env[_CHILD_MARK] = "1"
-        # inline figures must not vanish (with MPLBACKEND=Agg nbval and the browser lose them)
-        env.pop("MPLBACKEND", None)
-        return env
+        return isolated_jupyter_env(Path(self._tmp.name), self.kernel_python, lab_settings=True)
 
     def start(self) -> "JupyterLab":
         # Guard against recursion: a process started by this harness (server, kernel) must never
         # start another server (e.g. a stray module on PYTHONPATH shadowing a package).
         if os.environ.get(_CHILD_MARK):
-            raise RuntimeError("refusing to start JupyterLab from inside a harness-started process")
-        cmd = _jupyter_lab_command()
-        if cmd is None:
-            raise RuntimeError("jupyter-lab not found")
+            raise RuntimeError(f"refusing to start {type(self).__name__} from inside a harness-started process")
         env = self._prepare_dirs()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "w")
         for _attempt in range(3):  # a free port can be taken between probe and bind
             self.port = free_port()
             self.proc = subprocess.Popen(
-                cmd + [
-                    "--no-browser",
-                    "--ip=127.0.0.1",
-                    f"--port={self.port}",
-                    "--ServerApp.port_retries=0",
-                    f"--IdentityProvider.token={self.token}",
-                    f"--ServerApp.root_dir={self.root_dir}",
-                    "--allow-root",
-                ],
+                self._command(),
                 env=env, cwd=str(self.root_dir), stdout=self._log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )
             if self._wait_ready():
                 return self
             self._terminate()
-        raise RuntimeError(f"JupyterLab did not start; see {self.log_path}")
+        raise RuntimeError(f"{type(self).__name__} did not start; see {self.log_path}")
+
+    def _command(self) -> list[str]:
+        cmd = _jupyter_lab_command()
+        if cmd is None:
+            raise RuntimeError("jupyter-lab not found")
+        return cmd + [
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root_dir}",
+            "--allow-root",
+        ]
+
+    def _ready_url(self) -> str:
+        return f"{self.base_url}/api/status?token={self.token}"
 
     def _wait_ready(self) -> bool:
         deadline = time.monotonic() + self.startup_timeout
@@ -211,7 +234,7 @@ class JupyterLab:
             if self.proc.poll() is not None:
                 return False
             try:
-                with urllib.request.urlopen(f"{self.base_url}/api/status?token={self.token}", timeout=2) as r:
+                with urllib.request.urlopen(self._ready_url(), timeout=2) as r:
                     if r.status == 200:
                         return True
             except (urllib.error.URLError, ConnectionError, OSError):
@@ -264,6 +287,65 @@ class JupyterLab:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class Voila(JupyterLab):
+    """Voilà serving the app versions of the lectures (presentation mode), like ``make present``.
+
+    ``source``: a folder of lecture notebooks (default: ``lectures/``), plus ``extra_notebooks``
+    (paths, e.g. a probe that raises). Their app versions are
+    written by :func:`invlab.present.build_all` into a temporary folder, which Voilà serves
+    (``/voila/render/<name>.ipynb``) with :func:`invlab.present.voila_command` -- the same
+    template and settings as ``python -m invlab.present``. Isolated Jupyter dirs and the pinned
+    kernel as for :class:`JupyterLab`; no token (it listens on 127.0.0.1 only).
+    """
+
+    def __init__(self, source: Path | str | None = None, kernel_python: str = sys.executable,
+                 log_path: Path | str | None = None, startup_timeout: float = 90.0, preheat: bool = False,
+                 extra_notebooks: list[Path | str] = ()):
+        super().__init__(REPO_ROOT, kernel_python, log_path or ARTIFACTS_DIR / "voila.log", startup_timeout)
+        self.source = Path(source) if source is not None else REPO_ROOT / "lectures"
+        self.extra_notebooks = [Path(p) for p in extra_notebooks]
+        self.preheat = preheat
+        self.app_dir: Path | None = None
+        self.notebooks: list[str] = []
+
+    def _prepare_dirs(self) -> dict[str, str]:
+        from invlab import present  # the code under test
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="invlab-voila-")
+        tmp = Path(self._tmp.name)
+        self.app_dir = tmp / "app"
+        self.notebooks = [p.name for p in present.build_all(self.app_dir, self.source)]
+        self.notebooks += [present.build_app(p, self.app_dir).name for p in self.extra_notebooks]
+        return isolated_jupyter_env(tmp, self.kernel_python, extra_jupyter_path=[str(present.TEMPLATE_ROOT)])
+
+    def _command(self) -> list[str]:
+        from invlab import present
+
+        cmd = present.voila_command(self.app_dir, port=self.port, open_browser=False, preheat=self.preheat)
+        cmd[0] = self.kernel_python if Path(self.kernel_python).exists() else cmd[0]
+        return cmd
+
+    def _ready_url(self) -> str:
+        # not "/": a notebook URL would start a kernel
+        return f"{self.base_url}/voila/static/voila.js"
+
+    def url(self, notebook: str) -> str:
+        """Page of one app notebook (its file name, e.g. ``01_inverse_problems.ipynb``)."""
+        return f"{self.base_url}/voila/render/{Path(notebook).name}"
+
+    def shutdown_sessions(self) -> None:
+        """Voilà shuts a page's kernel down when the page unloads (:func:`close_voila_page`)."""
+
+    def stop(self) -> None:
+        self._terminate()
+        if self._log:
+            self._log.close()
+            self._log = None
+        if self._tmp:
+            self._tmp.cleanup()
+            self._tmp = None
 
 
 # --------------------------------------------------------------------------- browser
@@ -553,6 +635,176 @@ def safe_name(notebook_path: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", notebook_path.replace(".ipynb", ""))
 
 
+# --------------------------------------------------------------------------- panels (JupyterLab and Voilà)
+
+# A panel is an outermost output area holding at least one slider and one picture. The same
+# DOM classes are used by JupyterLab and by Voilà's lab template, so everything below works on
+# both. Cells are counted in document order among ``.jp-Cell`` (JupyterLab: every cell of the
+# notebook; Voilà: every cell of the served notebook), so ``cell`` indexes the notebook's cells.
+_MARK_PANELS_JS = """
+() => {
+    const cells = Array.from(document.querySelectorAll('.jp-Cell'));
+    const areas = Array.from(document.querySelectorAll('.jp-OutputArea-output'))
+        .filter(a => !a.parentElement.closest('.jp-OutputArea-output'));
+    const out = [];
+    areas.forEach(a => a.removeAttribute('data-invlab-panel'));
+    areas.forEach(a => {
+        const sliders = a.querySelectorAll('.widget-slider .noUi-handle').length;
+        const images = Array.from(a.querySelectorAll('img')).filter(i => i.getBoundingClientRect().width > 0).length;
+        if (!sliders || !images) return;
+        const i = out.length;
+        a.setAttribute('data-invlab-panel', String(i));
+        const cell = a.closest('.jp-Cell');
+        out.push({panel: i, cell: cell ? cells.indexOf(cell) : -1, sliders, images,
+                  buttons: a.querySelectorAll('button.widget-button').length,
+                  labels: Array.from(a.querySelectorAll('.widget-slider')).map(
+                      w => (w.querySelector('.widget-label')?.textContent || '').trim())});
+    });
+    return out;
+}
+"""
+
+_PANEL_CLASS = re.compile(r"\b([A-Z][A-Za-z0-9_]*(?:Panel|Gallery|Scrubber|Explorer|View|Demo))\s*\(")
+_ANY_CLASS = re.compile(r"\b([A-Z][A-Za-z0-9_]+)\s*\(")
+
+
+def panel_type(source: str) -> str | None:
+    """The panel class a cell builds (``TikhonovPanel``, ``ForwardGallery`` ...), or None."""
+    for pattern in (_PANEL_CLASS, _ANY_CLASS):
+        names = pattern.findall(source)
+        if names:
+            return names[-1]
+    return None
+
+
+def mark_panels(page) -> list[dict]:
+    """Find the panels on the page and mark each with ``data-invlab-panel=<i>``.
+
+    Returns one dict per panel: ``panel`` (i), ``cell`` (index among the page's cells),
+    ``sliders``, ``images``, ``buttons`` (plain buttons: e.g. "train"), ``labels`` (slider
+    descriptions).
+    """
+    return page.evaluate(_MARK_PANELS_JS)
+
+
+def panel_selector(i: int) -> str:
+    return f'[data-invlab-panel="{i}"]'
+
+
+def panel_image_srcs(page, i: int) -> list[str]:
+    return page.evaluate(
+        "(sel) => Array.from(document.querySelectorAll(sel)).map(img => img.getAttribute('src') || '')",
+        f"{panel_selector(i)} img")
+
+
+def wait_for_panel_change(page, i: int, before: list[str], timeout: float) -> bool:
+    """True as soon as a picture of panel ``i`` differs from ``before``; False after ``timeout``."""
+    try:
+        page.wait_for_function(
+            """([sel, before]) => {
+                const now = Array.from(document.querySelectorAll(sel)).map(i => i.getAttribute('src') || '');
+                return now.length !== before.length || now.some((s, k) => s !== before[k]);
+            }""",
+            arg=[f"{panel_selector(i)} img", before], timeout=timeout * 1000, polling=100)
+        return True
+    except Exception:  # playwright TimeoutError
+        return False
+
+
+def move_panel_slider(page, i: int, timeout: float = 20.0, retry_timeout: float = 4.0) -> dict | None:
+    """Move a slider of panel ``i`` one step with the keyboard until one changes a picture of
+    the panel: the first slider gets ``timeout`` seconds, the others ``retry_timeout``.
+
+    Returns ``{"slider": description, "index": j, "key": key, "value": (before, after),
+    "seconds": time to the new picture}`` for the slider that changed a picture, or None.
+    """
+    area = page.locator(panel_selector(i))
+    handles = area.locator(SLIDER_HANDLE)
+    for j in range(handles.count()):
+        handle = handles.nth(j)
+        handle.scroll_into_view_if_needed()
+        before = panel_image_srcs(page, i)
+        value = handle_value(handle)
+        t0 = time.monotonic()
+        key = step_handle(page, handle)
+        if key is None:
+            continue
+        if wait_for_panel_change(page, i, before, timeout if j == 0 else retry_timeout):
+            label = handle.evaluate(
+                "(el) => el.closest('.widget-slider')?.querySelector('.widget-label')?.textContent || ''")
+            return {"slider": label.strip() or f"slider {j}", "index": j, "key": key,
+                    "value": (value, handle_value(handle)), "seconds": time.monotonic() - t0}
+    return None
+
+
+# --------------------------------------------------------------------------- Voilà pages
+
+
+def open_voila(page, url: str, timeout: float = 300.0) -> float:
+    """Load a Voilà page and wait until every cell ran and the page shows; returns the seconds.
+
+    Voilà runs the cells while it streams the page, then removes its spinner and shows
+    ``#rendered_cells`` (or stops at the first error, which it shows). Widgets render after that.
+    """
+    t0 = time.monotonic()
+    page.goto(url, wait_until="commit", timeout=timeout * 1000)
+    page.wait_for_function(
+        """() => { const r = document.getElementById('rendered_cells');
+                   return !document.getElementById('loading') && r && r.style.display !== 'none'; }""",
+        timeout=timeout * 1000, polling=250)
+    return time.monotonic() - t0
+
+
+def voila_kernel_id(page) -> str | None:
+    return page.evaluate(
+        "() => { try { return JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId; }"
+        " catch (e) { return null; } }")
+
+
+def close_voila_page(page, server: "Voila", timeout: float = 15.0) -> bool:
+    """Close the page as a browser tab closes (``beforeunload``: Voilà shuts its kernel down);
+    True when the kernel is gone within ``timeout``."""
+    kernel = voila_kernel_id(page)
+    page.invlab_closing = True  # page.close(run_before_unload=True) does not wait for the close
+    page.close(run_before_unload=True)
+    if not kernel:
+        return True
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{server.base_url}/api/kernels/{kernel}", timeout=2):
+                pass
+        except urllib.error.HTTPError as e:
+            if e.code == 404:
+                return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def voila_scroller_screenshots(page, stem: str, step: int | None = None) -> list[Path]:
+    """Screenshots of a whole Voilà page, one viewport at a time (``<stem>-00.png`` ...).
+
+    Voilà scrolls inside ``#rendered_cells``, not the document, so a full-page screenshot would
+    show only the first screen.
+    """
+    height = page.viewport_size["height"]
+    step = step or height - 40
+    total = page.evaluate("() => document.getElementById('rendered_cells').scrollHeight")
+    paths = []
+    for k, top in enumerate(range(0, max(total - 40, 1), step)):
+        page.evaluate(f"() => document.getElementById('rendered_cells').scrollTop = {top}")
+        time.sleep(0.3)
+        paths.append(screenshot(page, f"{stem}-{k:02d}.png"))
+    page.evaluate("() => document.getElementById('rendered_cells').scrollTop = 0")
+    return paths
+
+
+def visible_text(page) -> str:
+    return page.evaluate("() => document.body.innerText")
+
+
 # --------------------------------------------------------------------------- latency probe
 
 # In-page probe: t0 = performance.now() in a capturing keydown listener, i.e. just before the
@@ -576,6 +828,9 @@ _ARM_PROBE_JS = """
         if (target === 'image')
             return m.type === 'attributes' && el.tagName === 'IMG'
                    && !!el.closest('.jp-OutputArea-output, .widget-image');
+        if (target.startsWith('panel:'))   // a picture of one panel (see mark_panels)
+            return m.type === 'attributes' && el.tagName === 'IMG'
+                   && !!el.closest(`[data-invlab-panel="${target.slice(6)}"]`);
         return !!el.closest(target);
     };
     const obs = new MutationObserver((muts) => {
@@ -585,7 +840,7 @@ _ARM_PROBE_JS = """
         const tMut = performance.now();
         // which element changed (pictures: index among all <img>), to count updates per panel
         const imgs = Array.from(document.querySelectorAll('img'));
-        const keys = hits.map(m => target === 'image' ? imgs.indexOf(m.target) : 0);
+        const keys = hits.map(m => (target === 'image' || target.startsWith('panel:')) ? imgs.indexOf(m.target) : 0);
         requestAnimationFrame(() => requestAnimationFrame(() => {
             st.changes.push({mutation: tMut - st.t0, visible: performance.now() - st.t0, keys});
         }));
@@ -603,7 +858,8 @@ def measure_press_latency(page, handle_locator, key: str, target: str = "image",
                           timeout: float = 5.0, settle: float = 0.4) -> dict | None:
     """Press ``key`` on a (focused) slider handle and time it until ``target`` is visibly updated.
 
-    ``target``: ``"image"`` (any output ``img`` src) or a CSS selector (e.g. a Label's class).
+    ``target``: ``"image"`` (any output ``img`` src), ``"panel:<i>"`` (a picture of panel ``i`` of
+    :func:`mark_panels`) or a CSS selector (e.g. a Label's class).
     Returns ``{"first": ms, "last": ms, "updates": n}`` -- first/last visible update within
     ``settle`` s after the first (several panels may update one after the other); ``{"moved":
     False}`` when the key did not move the slider (end of its range); None when nothing changed
