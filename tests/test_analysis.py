@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from invlab import analysis as an
+from invlab import metrics
 from invlab import operators as op
 from invlab import regularisers as R
 from invlab import solvers as S
@@ -125,3 +126,34 @@ def test_blur_matrix_1d():
     assert an.condition_number(T) > 1e3
     with pytest.raises(ValueError, match="boundary"):
         an.blur_matrix_1d(10, 1.0, boundary="reflect")
+
+
+def test_best_lambda_per_image_keeps_each_images_best():
+    x = torch.zeros(3, 4, 4)
+    # λ = 1 is perfect for image 0, λ = 2 for images 1 and 2
+    outs = {1.0: torch.stack([x[0], x[1] + 0.5, x[2] + 0.3]), 2.0: torch.stack([x[0] + 0.1, x[1], x[2] + 0.01])}
+    r = an.best_lambda_per_image(lambda lam: outs[lam], x, [1.0, 2.0])
+    assert r["lam"].tolist() == [1.0, 2.0, 2.0]
+    assert torch.equal(r["x"], torch.stack([x[0], x[1], x[2] + 0.01]))
+    assert r["table"].shape == (2, 3)
+    assert torch.allclose(r["psnr"], r["table"].max(0).values)
+    with pytest.raises(ValueError, match="expected"):
+        an.best_lambda_per_image(lambda lam: x[0], x, [1.0])
+    with pytest.raises(ValueError, match="N, H, W"):
+        an.best_lambda_per_image(lambda lam: x[0], x[0], [1.0])
+
+
+@pytest.mark.parametrize("prior", ["wavelet", "tv"])
+def test_sparse_cs_baseline_recovers_a_sparse_image(prior):
+    """A piecewise-constant image from m = 300 of 784 Gaussian measurements: far better than least squares."""
+    x = torch.zeros(2, 28, 28)
+    x[0, 8:20, 4:16] = 0.8
+    x[1, 4:24, 12:20] = 0.6
+    A = op.GaussianSensing(300, (28, 28), seed=0)
+    y = A(x)
+    r = an.sparse_cs_baseline(A, y, x, prior=prior)
+    assert r["x"].shape == x.shape and float(r["x"].min()) >= 0 and float(r["x"].max()) <= 1
+    M = A.M
+    ls = (M.T @ torch.linalg.solve(M @ M.T, y.double().T)).T.reshape(2, 28, 28)
+    assert (r["psnr"] > metrics.psnr(ls.float().clamp(0, 1), x).double() + 10).all()
+    assert set(r["lam"].tolist()) <= set(an.CS_LAMBDAS)

@@ -49,7 +49,7 @@ def test_zero_cnns_give_gradient_descent(A):
 def test_a_fresh_network_is_landweber_and_keeps_shapes_at_odd_sizes():
     A, x, y = _problem((11, 13), batch=(3, 1))
     net = UnrolledGD(n_blocks=4, width=6, depth=2, step_init=1.0).double()
-    assert net.config() == {"n_blocks": 4, "width": 6, "depth": 2, "step_init": 1.0}
+    assert net.config() == {"n_blocks": 4, "width": 6, "depth": 2, "step_init": 1.0, "init_lam": None}
     assert torch.allclose(net.steps, torch.ones(4, dtype=torch.float64))
     out = net(y, A)
     assert out.shape == (3, 1, 11, 13)
@@ -146,3 +146,17 @@ def test_unet_reconstructor_on_the_measurement():
         net(torch.zeros(5), op.GaussianSensing(5, (10, 10)))
     with pytest.raises(ValueError, match="input"):
         UNetReconstructor(input="y")
+
+
+def test_a_tikhonov_start_then_gradient_descent():
+    """With init_lam, x_0 is the Tikhonov solution and zero CNNs continue it by gradient descent."""
+    A, x, y = _problem((12, 10), batch=(2,))
+    net = _zero_cnns(UnrolledGD(n_blocks=3, width=4, depth=2, step_init=0.5, init_lam=0.05).double())
+    assert net.config()["init_lam"] == 0.05
+    x0 = S.tikhonov(A, y, 0.05)
+    assert torch.allclose(net(y, A, n_blocks=0), x0, atol=1e-12)
+    assert torch.allclose(net(y, A), S.gradient_descent(A, y, n_iter=3, step=0.5, x0=x0)[0], atol=1e-12)
+    # the start is closer to the truth than A^T y: the blocks start from a better image
+    assert (x0 - x).norm() < (A.adjoint(y) - x).norm()
+    with pytest.raises(ValueError, match="init_lam"):
+        UnrolledGD(init_lam=0.0)

@@ -64,6 +64,12 @@ class UnrolledGD(nn.Module):
         Initial :math:`\\eta_k` (all blocks), in the operator's units: gradient descent converges
         for :math:`\\eta < 2/\\|A\\|^2`, so 1 suits operators with :math:`\\|A\\| \\le 1` (blur,
         mask, subsampling).
+    init_lam : float, optional
+        Where the iterations start. ``None`` (default): :math:`x_0 = A^{\\top}y`. A number
+        :math:`\\alpha > 0`: the Tikhonov solution
+        :math:`x_0 = (A^{\\top}A + \\alpha I)^{-1}A^{\\top}y` (:func:`invlab.solvers.tikhonov`;
+        exact in Fourier for a blur), a classical reconstruction that the blocks then refine. It
+        depends on :math:`y` only, so no gradient flows through it.
 
     Notes
     -----
@@ -75,8 +81,10 @@ class UnrolledGD(nn.Module):
     carry leading batch dimensions, ``x`` keeps them: ``(..., *A.out_shape) -> (..., H, W)``.
     """
 
-    def __init__(self, n_blocks: int = 5, width: int = 32, depth: int = 3, step_init: float = 1.0):
+    def __init__(self, n_blocks: int = 5, width: int = 32, depth: int = 3, step_init: float = 1.0,
+                 init_lam: float | None = None):
         super().__init__()
+        self.init_lam = check_real(init_lam, "init_lam", low=0, low_open=True, allow_none=True)
         self.n_blocks = check_int(n_blocks, "n_blocks", low=1, high=MAX_BLOCKS)
         self.width = check_int(width, "width", low=1)
         self.depth = check_int(depth, "depth", low=2)
@@ -86,12 +94,22 @@ class UnrolledGD(nn.Module):
 
     def config(self) -> dict:
         """The constructor arguments (stored by :mod:`invlab.pretrained`)."""
-        return {"n_blocks": self.n_blocks, "width": self.width, "depth": self.depth, "step_init": self.step_init}
+        return {"n_blocks": self.n_blocks, "width": self.width, "depth": self.depth, "step_init": self.step_init,
+                "init_lam": self.init_lam}
 
     @property
     def steps(self) -> torch.Tensor:
         """The step sizes :math:`\\eta_1, \\dots, \\eta_K` (a ``(K,)`` tensor, :math:`\\exp` of ``log_step``)."""
         return torch.exp(self.log_step)
+
+    def start(self, y: torch.Tensor, A) -> torch.Tensor:
+        """:math:`x_0`: :math:`A^{\\top}y`, or the Tikhonov solution when ``init_lam`` is set (see the class)."""
+        if self.init_lam is None:
+            return A._adjoint(y)
+        from ..solvers import tikhonov
+
+        with torch.no_grad():
+            return tikhonov(A, y, self.init_lam)
 
     def _run(self, y, A, n_blocks, step_scale, keep):
         y, batch = check_reconstructor_input(self, y, A)
@@ -99,7 +117,7 @@ class UnrolledGD(nn.Module):
         scale = check_real(step_scale, "step_scale", low=0)
         shape = batch + A.in_shape
         eta = self.steps * scale
-        x = A._adjoint(y)
+        x = self.start(y, A)
         xs = [x.detach().clone()] if keep else None
         for k in range(n):
             j = min(k, self.n_blocks - 1)           # beyond K: repeat the last block

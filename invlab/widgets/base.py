@@ -366,7 +366,9 @@ class IterationScrubber(W.VBox):
     Parameters
     ----------
     history : dict
-        A solver's history, with ``"x"`` (run the solver with ``keep_every=``).
+        A solver's history, with ``"x"`` (run the solver with ``keep_every=``). The objective
+        is taken at iterations :math:`1, 2, \dots`; a history with ``"objective_iter"`` (the
+        iteration number of each objective value, e.g. starting at 0) overrides that.
     x_true : torch.Tensor, optional
         Ground truth, for the PSNR caption.
     title : str
@@ -394,8 +396,13 @@ class IterationScrubber(W.VBox):
         self.row = ImageRow([title], width, lines=2)
         self.plot = PlotImage(figsize=(4.0, 3.2), dpi=80)
         self._obj = np.asarray(history["objective"], dtype=float)
+        obj_iter = history.get("objective_iter") or range(1, len(self._obj) + 1)
+        self._obj_index = {int(k): j for j, k in enumerate(obj_iter)}
+        if len(self._obj_index) != len(self._obj):
+            raise ValueError(f"history['objective_iter'] has {len(self._obj_index)} distinct entries but "
+                             f"history['objective'] has {len(self._obj)}.")
         ax = self.plot.ax
-        ax.plot(np.arange(1, len(self._obj) + 1), self._obj, color="0.4")
+        ax.plot(list(self._obj_index), self._obj, color="0.4")
         ax.set_xlabel("iteration k")
         ax.set_title("objective ½‖Ax − y‖² + λR(x)")
         (self.marker,) = ax.plot([], [], "o", color="C3")
@@ -414,5 +421,6 @@ class IterationScrubber(W.VBox):
         note = psnr_note(x, self.x_true) if self.x_true is not None else None
         self.readout.value = f"iteration <b>k = {k}</b> (stored {i + 1} of {len(self.iters)})"
         self.row.set(0, x, title=f"{self.title}, iteration {k}", note=note)
-        self.marker.set_data([k], [self._obj[k - 1]])
+        j = self._obj_index.get(k)
+        self.marker.set_data([k] if j is not None else [], [self._obj[j]] if j is not None else [])
         self.plot.refresh()
