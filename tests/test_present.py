@@ -224,3 +224,11 @@ def test_app_cells_show_only_what_the_rules_say(tmp_path):
     assert texts == ["listing output 42\n"], outputs
     shown = [o for outs in outputs.values() for o in outs if o.output_type in ("execute_result", "display_data")]
     assert len(shown) == 1 and "<b>panel</b>" in shown[0]["data"]["text/html"]
+
+
+def test_install_template(tmp_path):
+    dst = present.install_template(tmp_path)
+    assert dst == tmp_path / "share" / "jupyter" / "voila" / "templates" / "invlab"
+    assert sorted(p.name for p in dst.iterdir()) == ["conf.json", "index.html.j2"]
+    assert present.install_template(tmp_path) == dst  # again: replaced, not nested
+    assert not (dst / "invlab").exists()

@@ -61,7 +61,7 @@ from pathlib import Path
 import nbformat
 
 __all__ = ["app_notebook", "cell_roles", "build_app", "build_all", "resolve_lecture", "lectures_dir",
-           "voila_command", "voila_env", "TEMPLATE_NAME", "TEMPLATE_ROOT", "DEFAULT_BUILD_DIR", "DEFAULT_PORT"]
+           "voila_command", "voila_env", "install_template", "TEMPLATE_NAME", "TEMPLATE_ROOT", "DEFAULT_BUILD_DIR", "DEFAULT_PORT"]
 
 TAG_HIDE = "hide-in-app"
 TAG_CODE = "code-in-app"
@@ -364,6 +364,20 @@ def build_all(out_dir: str | os.PathLike = DEFAULT_BUILD_DIR, folder: str | os.P
 
 
 # --------------------------------------------------------------------------- Voilà
+
+
+def install_template(prefix: str | os.PathLike | None = None) -> Path:
+    """Copy the ``invlab`` Voilà template into ``<prefix>/share/jupyter/voila/templates/invlab``
+    (default prefix: this Python's, ``sys.prefix``), where a Jupyter server's Voilà extension
+    finds it: ``/voila/render/<app notebook>?voila-template=invlab`` (JupyterHub, Binder)."""
+    import shutil
+
+    src = TEMPLATE_ROOT / "voila" / "templates" / TEMPLATE_NAME
+    dst = Path(prefix if prefix is not None else sys.prefix) / "share" / "jupyter" / "voila" / "templates" / TEMPLATE_NAME
+    if dst.exists():
+        shutil.rmtree(dst)
+    shutil.copytree(src, dst)
+    return dst
 
 
 def voila_env(base: dict | None = None) -> dict:

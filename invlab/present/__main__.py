@@ -6,6 +6,7 @@
     python -m invlab.present 01 --no-browser --port 8870
     python -m invlab.present 01 --preheat        # run the lecture before the first visitor arrives
     python -m invlab.present --build [--out DIR] # only write the app versions of every lecture
+    python -m invlab.present --install-template  # make ?voila-template=invlab work in a Jupyter server
     python -m invlab.present 01 -- --debug       # anything after -- goes to voila
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ import argparse
 import subprocess
 import sys
 
-from . import DEFAULT_BUILD_DIR, DEFAULT_PORT, build_all, build_app, voila_command, voila_env
+from . import DEFAULT_BUILD_DIR, DEFAULT_PORT, build_all, build_app, install_template, voila_command, voila_env
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,6 +23,8 @@ def _parser() -> argparse.ArgumentParser:
                                 description="Serve a lecture notebook as an app with the code hidden (Voilà).")
     p.add_argument("lecture", nargs="?", help="lecture number (01), notebook stem or path")
     p.add_argument("--build", action="store_true", help="only write the app versions of every lecture, serve nothing")
+    p.add_argument("--install-template", action="store_true",
+                   help="copy the app template into this Python's share/jupyter (for Voilà inside JupyterLab/JupyterHub)")
     p.add_argument("--out", default=str(DEFAULT_BUILD_DIR), help="folder of the app versions (default: %(default)s)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s)")
     p.add_argument("--ip", default="127.0.0.1", help="address to listen on (default: %(default)s; 0.0.0.0 for a room)")
@@ -39,6 +42,10 @@ def main(argv=None) -> int:
         argv, extra = argv[:k], argv[k + 1:]
     args = _parser().parse_args(argv)
     try:
+        if args.install_template:
+            print(install_template())
+            if not args.build:
+                return 0
         if args.build:
             for path in build_all(args.out):
                 print(path)
