@@ -828,9 +828,12 @@ _ARM_PROBE_JS = """
         if (target === 'image')
             return m.type === 'attributes' && el.tagName === 'IMG'
                    && !!el.closest('.jp-OutputArea-output, .widget-image');
-        if (target.startsWith('panel:'))   // a picture of one panel (see mark_panels)
-            return m.type === 'attributes' && el.tagName === 'IMG'
-                   && !!el.closest(`[data-invlab-panel="${target.slice(6)}"]`);
+        if (target.startsWith('panel:')) {   // a picture of one panel (see mark_panels): new src, or new <img>
+            if (!el.closest(`[data-invlab-panel="${target.slice(6)}"]`)) return false;
+            if (m.type === 'attributes') return el.tagName === 'IMG';
+            return m.type === 'childList' && Array.from(m.addedNodes).some(
+                n => n.nodeType === 1 && (n.tagName === 'IMG' || !!n.querySelector('img')));
+        }
         return !!el.closest(target);
     };
     const obs = new MutationObserver((muts) => {
