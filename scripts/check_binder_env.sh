@@ -3,7 +3,7 @@
 # (pip install -r binder/requirements.txt, then binder/postBuild), and smoke-test it:
 #   pip check; import invlab with the pinned torch (CPU build); the exercise list; lecture 00 run
 #   top to bottom under nbval; the presentation mode -- Voilà standalone (python -m invlab.present)
-#   and the Voilà extension of a Jupyter server with ?voila-template=invlab, as on JupyterHub --
+#   and the Voilà extension of a Jupyter server, as on JupyterHub --
 #   each rendering lecture 00's app view without an error.
 #
 # Usage: bash scripts/check_binder_env.sh [--keep] [--offline-torch]
@@ -28,9 +28,14 @@ PY=${PYTHON:-python$(sed -n 's/^python-\([0-9.]*\)$/\1/p' binder/runtime.txt)}
 command -v "$PY" >/dev/null || { echo "check_binder_env: $PY (binder/runtime.txt) not found" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/invlab-binder-XXXXXX)
+stop() {  # a server started with setsid below, and its kernels (its own process group)
+    kill -TERM -- "-$1" 2>/dev/null || true
+    for _ in $(seq 20); do kill -0 -- "-$1" 2>/dev/null || return 0; sleep 0.5; done
+    kill -KILL -- "-$1" 2>/dev/null || true
+}
 cleanup() {
-    [ -n "${VOILA_PID:-}" ] && kill "$VOILA_PID" 2>/dev/null || true
-    [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null || true
+    [ -n "${VOILA_PID:-}" ] && stop "$VOILA_PID"
+    [ -n "${SERVER_PID:-}" ] && stop "$SERVER_PID"
     if [ "$KEEP" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -75,28 +80,29 @@ step "smoke test: lecture 00 top to bottom (nbval)"
 
 step "smoke test: presentation mode, standalone Voilà (python -m invlab.present)"
 PORT=$("$V/python" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
-"$V/python" -m invlab.present 00 --no-browser --port "$PORT" > "$WORK/voila.log" 2>&1 &
+setsid "$V/python" -m invlab.present 00 --no-browser --port "$PORT" < /dev/null > "$WORK/voila.log" 2>&1 &
 VOILA_PID=$!
 for _ in $(seq 120); do curl -sf "http://127.0.0.1:$PORT/voila/static/voila.js" -o /dev/null && break; sleep 0.5; done
 curl -sf --max-time 300 "http://127.0.0.1:$PORT/" -o "$WORK/app.html"
-kill "$VOILA_PID"; VOILA_PID=
+stop "$VOILA_PID"; VOILA_PID=
 check_app_html() {
-    grep -q "Welcome: what an inverse problem looks like" "$1" || { echo "FAIL: no lecture title in $1" >&2; exit 1; }
+    grep -q "Welcome: what" "$1" || { echo "FAIL: no lecture title in $1" >&2; exit 1; }
+    grep -q "invlab app view" "$1" || { echo "FAIL: not the invlab app template in $1" >&2; exit 1; }
     grep -q "widget-view+json" "$1" || { echo "FAIL: no widget in $1" >&2; exit 1; }
     if grep -q "Traceback\|cdn.jsdelivr" "$1"; then echo "FAIL: traceback or CDN link in $1" >&2; exit 1; fi
-    echo "ok: $1 ($(wc -c < "$1") bytes): the lecture, its panels, no traceback, no CDN link"
+    echo "ok: $1 ($(wc -c < "$1") bytes): the lecture with its panels, in the app template; no traceback, no CDN link"
 }
 check_app_html "$WORK/app.html"
 
-step "smoke test: Voilà inside a Jupyter server (JupyterHub's way), ?voila-template=invlab"
+step "smoke test: Voilà inside a Jupyter server (JupyterHub's way; the app notebook names its template)"
 TOKEN=smoke$RANDOM$RANDOM
-"$V/jupyter" server --no-browser --ip=127.0.0.1 --port="$PORT" --ServerApp.port_retries=0 \
-    --IdentityProvider.token="$TOKEN" --ServerApp.root_dir="$REPO" --allow-root > "$WORK/server.log" 2>&1 &
+setsid "$V/jupyter" server --no-browser --ip=127.0.0.1 --port="$PORT" --ServerApp.port_retries=0 \
+    --IdentityProvider.token="$TOKEN" --ServerApp.root_dir="$REPO" --allow-root < /dev/null > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 120); do curl -sf "http://127.0.0.1:$PORT/api/status?token=$TOKEN" -o /dev/null && break; sleep 0.5; done
-curl -sf --max-time 300 "http://127.0.0.1:$PORT/voila/render/build/present/00_welcome.ipynb?voila-template=invlab&token=$TOKEN" \
+curl -sf --max-time 300 "http://127.0.0.1:$PORT/voila/render/build/present/00_welcome.ipynb?token=$TOKEN" \
     -o "$WORK/hub.html"
-kill "$SERVER_PID"; SERVER_PID=
+stop "$SERVER_PID"; SERVER_PID=
 check_app_html "$WORK/hub.html"
 
 echo

@@ -90,6 +90,7 @@ def test_app_notebook_wraps_code_and_keeps_order():
     assert app.cells[5].source == "%%capture\ny = x"
     assert not any(c.get("outputs") for c in app.cells if c.cell_type == "code")
     assert nb.cells[1].source == "%matplotlib inline\nprint('set-up')"  # the input is untouched
+    assert app.metadata["voila"] == {"template": "invlab"}  # Voilà inside a Jupyter server uses it
     nbformat.validate(app)
 
 

@@ -315,6 +315,8 @@ def app_notebook(nb):
     out.cells = cells
     out.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                            "language": "python"})
+    # Voilà inside a Jupyter server (JupyterHub, Binder) takes the template from here
+    out.metadata["voila"] = {"template": TEMPLATE_NAME}
     return out
 
 
@@ -369,7 +371,8 @@ def build_all(out_dir: str | os.PathLike = DEFAULT_BUILD_DIR, folder: str | os.P
 def install_template(prefix: str | os.PathLike | None = None) -> Path:
     """Copy the ``invlab`` Voilà template into ``<prefix>/share/jupyter/voila/templates/invlab``
     (default prefix: this Python's, ``sys.prefix``), where a Jupyter server's Voilà extension
-    finds it: ``/voila/render/<app notebook>?voila-template=invlab`` (JupyterHub, Binder)."""
+    finds it: ``/voila/render/<app notebook>`` then uses it (the app notebook names it in its
+    metadata) -- JupyterHub, Binder."""
     import shutil
 
     src = TEMPLATE_ROOT / "voila" / "templates" / TEMPLATE_NAME

@@ -6,7 +6,7 @@
     python -m invlab.present 01 --no-browser --port 8870
     python -m invlab.present 01 --preheat        # run the lecture before the first visitor arrives
     python -m invlab.present --build [--out DIR] # only write the app versions of every lecture
-    python -m invlab.present --install-template  # make ?voila-template=invlab work in a Jupyter server
+    python -m invlab.present --install-template  # make  work in a Jupyter server
     python -m invlab.present 01 -- --debug       # anything after -- goes to voila
 """
 from __future__ import annotations
