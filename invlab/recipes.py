@@ -14,11 +14,14 @@ from typing import Callable
 import torch
 
 from . import data
+from . import operators as op
 from .metrics import psnr
-from .nets import UNetDenoiser
-from .train import fit
+from .nets import Discriminator, Generator, UNetDenoiser, UNetReconstructor, UnrolledGD
+from .train import fit, fit_gan
 
-__all__ = ["Recipe", "RECIPES", "DENOISER_SIGMAS", "PNP_SETTINGS", "noisy_test_images", "denoiser_scores"]
+__all__ = ["Recipe", "RECIPES", "DENOISER_SIGMAS", "PNP_SETTINGS", "noisy_test_images", "denoiser_scores",
+           "DEBLUR_BLUR", "DEBLUR_NOISE", "deblurring_test_set", "deblurring_batches", "reconstructor_scores",
+           "gan_test_images", "generator_scores"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,157 @@ def _train_denoiser(model, n_steps: int = 2400, progress: bool = True, callback=
         model.to(memory_format=torch.contiguous_format)
 
 
+# --------------------------------------------------------------------------- deblurring networks
+
+#: Lecture 1's deblurring task, on which lecture 2 compares its three classes of methods:
+#: circular Gaussian blur of standard deviation 2 px (at 256²) and noise of standard deviation 0.01.
+DEBLUR_BLUR = 2.0
+DEBLUR_NOISE = 0.01
+
+
+def deblurring_test_set(noise: float = DEBLUR_NOISE, size: int = 256):
+    """The deblurring task on the held-out :data:`~invlab.data.TEST_IMAGES`: ``(A, x_true, y)``.
+
+    :math:`y_i = A x_i + \\varepsilon_i`, :math:`\\varepsilon_i \\sim \\mathcal N(0, s^2 I)` with
+    :math:`A` the circular Gaussian blur of :data:`DEBLUR_BLUR` px and :math:`s` = ``noise``.
+    Image :math:`i`'s noise is drawn from seed :math:`i` (scaled by ``noise``), so every method,
+    every noise level and ``benchmarks/bench_pnp.py`` see the same draw. ``x_true`` and ``y``
+    are ``(5, size, size)``.
+    """
+    A = op.Blur.gaussian((size, size), DEBLUR_BLUR * size / 256)
+    x = data.test_images(size)
+    eps = torch.stack([torch.randn((size, size), generator=torch.Generator().manual_seed(i)) for i in range(len(x))])
+    return A, x, A(x) + noise * eps
+
+
+def deblurring_batches(images, patch: int = 64, batch: int = 16, noise: float = DEBLUR_NOISE, seed: int = 0,
+                       contrast: float = 0.5):
+    """``(A, draw)``: the blur on ``patch``-sized images and ``draw(step) -> (y, x)`` training pairs.
+
+    Each step draws ``batch`` fresh random patches :math:`x` of ``images`` (8 symmetries; with
+    probability ``contrast`` the contrast is reduced, as in :func:`denoising_batches`) and
+    returns :math:`y = Ax + \\varepsilon`, :math:`\\varepsilon \\sim \\mathcal N(0, s^2 I)` with the
+    same circular blur as the test task. ``(y, x)`` are ``(batch, patch, patch)``.
+    """
+    A = op.Blur.gaussian((patch, patch), DEBLUR_BLUR)
+    g = torch.Generator().manual_seed(seed)
+
+    def draw(step):
+        x = data.patches(images, patch, batch, seed=g)
+        a = torch.where(torch.rand(batch, generator=g) < contrast, 0.2 + 0.8 * torch.rand(batch, generator=g),
+                        torch.ones(batch))
+        b = (1 - a) * torch.rand(batch, generator=g)
+        x = a.view(-1, 1, 1) * x + b.view(-1, 1, 1)
+        return A(x) + noise * torch.randn(x.shape, generator=g), x
+    return A, draw
+
+
+def reconstructor_scores(net, noises=(DEBLUR_NOISE, 3 * DEBLUR_NOISE), size: int = 256) -> dict:
+    """Held-out PSNR of ``net(y, A)`` (clipped to :math:`[0, 1]`) on :func:`deblurring_test_set`.
+
+    Scored at the training noise and at 3x it (the model-agnostic network is trained at one
+    noise level only). Returns ``{"psnr@0.01": mean dB, "psnr@0.03": ..., "per_image": {...}}``.
+    """
+    out, per = {}, {}
+    with torch.no_grad():
+        for s in noises:
+            A, x, y = deblurring_test_set(s, size)
+            p = [float(v) for v in psnr(net(y, A).clamp(0, 1), x)]
+            per[f"{s:g}"] = [round(v, 3) for v in p]
+            out[f"psnr@{s:g}"] = round(sum(p) / len(p), 3)
+    out["per_image"] = per
+    return out
+
+
+def _train_reconstructor(model, n_steps: int, lr: float, progress: bool = True, callback=None,
+                         patch: int = 64) -> dict:
+    """Supervised training on (blurred, sharp) patch pairs: :math:`\\min_\\theta \\tfrac1N\\|f_\\theta(y, A) - x\\|^2`."""
+    A, draw = deblurring_batches(_denoiser_training_images(), patch=patch, seed=0)
+    _, val_draw = deblurring_batches(_denoiser_training_images(), patch=patch, batch=32, seed=99)
+    val = [val_draw(0)]
+
+    def loss(net, batch):
+        y, x = batch
+        return torch.mean((net(y, A) - x) ** 2)
+    return fit(model, loss, draw, n_steps, lr=lr, val_batches=val, seed=0, callback=callback, progress=progress,
+               keep_best=False, grad_clip=1.0)
+
+
+def _build_unet_deblur() -> UNetReconstructor:
+    torch.manual_seed(0)
+    return UNetReconstructor(width=24, depth=3, input="measurement")
+
+
+def _train_unet_deblur(model, n_steps: int = 2000, progress: bool = True, callback=None) -> dict:
+    return _train_reconstructor(model, n_steps, 2e-3, progress, callback)
+
+
+def _build_unrolled_deblur() -> UnrolledGD:
+    torch.manual_seed(0)
+    return UnrolledGD(n_blocks=8, width=24, depth=4, init_lam=0.01)
+
+
+def _train_unrolled_deblur(model, n_steps: int = 2000, progress: bool = True, callback=None) -> dict:
+    return _train_reconstructor(model, n_steps, 2e-3, progress, callback, patch=48)
+
+
+# --------------------------------------------------------------------------- the GAN (Fashion-MNIST)
+
+#: Latent dimension of the shipped generator (:math:`d' = 32 \\ll 784` pixels).
+GAN_LATENT = 32
+
+
+def gan_test_images(n_per_class: int = 10) -> torch.Tensor:
+    """The first ``n_per_class`` *test* images of each Fashion-MNIST class, ``(10 n, 28, 28)``, class by class."""
+    x, labels = data.fashion_mnist("test", return_labels=True)
+    keep = torch.cat([torch.nonzero(labels == c)[:n_per_class, 0] for c in range(10)])
+    return x[keep]
+
+
+def generator_scores(generator, n_per_class: int = 10) -> dict:
+    """How close the generator's range comes to held-out images: the *representation error*.
+
+    For each of :func:`gan_test_images` (100 test images, never trained on) the best code
+    :math:`\\hat z = \\arg\\min_z \\|G(z) - x\\|^2 + 10^{-3}\\|z\\|^2` is found by
+    :func:`invlab.solvers.csgm` with :math:`A = I` (3 restarts, 300 Adam steps), and the PSNR of
+    :math:`G(\\hat z)` is averaged. No reconstruction from measurements of :math:`x` by
+    :math:`G` can do better than this (up to the optimiser), however many measurements.
+    """
+    from .solvers import csgm
+
+    x = gan_test_images(n_per_class)
+    xh, _ = csgm(op.Identity((28, 28)), x, generator, n_iter=300, restarts=3, lr=0.05, seed=0)
+    p = psnr(xh, x)
+    return {"projection_psnr": round(float(p.mean()), 3), "projection_psnr_std": round(float(p.std()), 3),
+            "images": int(x.shape[0])}
+
+
+def _build_gan_generator() -> Generator:
+    torch.manual_seed(0)
+    return Generator(latent_dim=GAN_LATENT, width=48)
+
+
+def _train_gan_generator(model, n_steps: int = 5000, progress: bool = True, callback=None) -> dict:
+    """Train the generator against a fresh discriminator (:func:`invlab.train.fit_gan`) on the training split.
+
+    Returns the history with the discriminator as a companion and the record a notebook scrubs:
+    both losses, :math:`D(x)` and :math:`D(G(z))` per step, and 16 fixed codes' samples every 200 steps.
+    """
+    torch.manual_seed(1)
+    disc = Discriminator(width=48)
+    images = data.fashion_mnist("train")
+    h = fit_gan(model, disc, images, n_steps, lr=2e-4, batch=64, seed=0, callback=callback, snapshot_every=200,
+                progress=progress, n_samples=16)
+    h["record"] = {"step": torch.tensor(h["step"], dtype=torch.int32),
+                   **{k: torch.tensor(h[k], dtype=torch.float32) for k in ("d_loss", "g_loss", "d_real", "d_fake")},
+                   "samples": torch.stack(h["samples"]).to(torch.float16) if h["samples"] else torch.zeros(0),
+                   "sample_step": torch.tensor(h["sample_step"], dtype=torch.int32)}
+    h["companions"] = {"gan_discriminator": (disc, "DCGAN discriminator trained with gan_generator "
+                                                   "(28x28 Fashion-MNIST, logits); lecture 2")}
+    h["loss"] = h["g_loss"]
+    return h
+
+
 # --------------------------------------------------------------------------- plug-and-play settings
 
 #: Plug-and-play settings for the shipped denoiser, per task (noise 0.01), chosen on three
@@ -141,4 +295,25 @@ RECIPES = {
              f"images (invlab.data.TRAIN_IMAGES) at native size and at 256x256, noise sigma ~ U[0, {DENOISER_MAX_SIGMA}]",
         description="noise-conditional residual U-Net (3 levels, width 24), denoiser(x, sigma); lecture 2 "
                     "(plug-and-play)"),
+    "unet_deblur": Recipe(
+        name="unet_deblur", build=_build_unet_deblur, train=_train_unet_deblur,
+        evaluate=reconstructor_scores, metric=f"psnr@{DEBLUR_NOISE:g}",
+        data=f"64x64 patches (8 symmetries, half with reduced contrast) of the {len(data.TRAIN_IMAGES)} training "
+             f"images at native size and at 256x256, circular Gaussian blur {DEBLUR_BLUR:g} px, noise {DEBLUR_NOISE:g}",
+        description="model-agnostic residual U-Net (3 levels, width 24) on y, net(y, A) -> x; lecture 2 "
+                    "(deblurring, blur 2 px, noise 0.01)"),
+    "unrolled_deblur": Recipe(
+        name="unrolled_deblur", build=_build_unrolled_deblur, train=_train_unrolled_deblur,
+        evaluate=reconstructor_scores, metric=f"psnr@{DEBLUR_NOISE:g}",
+        data=f"48x48 patches (8 symmetries, half with reduced contrast) of the {len(data.TRAIN_IMAGES)} training "
+             f"images at native size and at 256x256, circular Gaussian blur {DEBLUR_BLUR:g} px, noise {DEBLUR_NOISE:g}",
+        description="unrolled gradient descent from the Tikhonov solution (alpha 0.01), 8 blocks with learned steps "
+                    "and 4-layer CNNs (width 24), net(y, A) -> x; lecture 2 (deblurring, blur 2 px, noise 0.01)"),
+    "gan_generator": Recipe(
+        name="gan_generator", build=_build_gan_generator, train=_train_gan_generator,
+        evaluate=generator_scores, metric="projection_psnr",
+        data="Fashion-MNIST training split (10,000 images, 1,000 per class, 28x28; invlab.data.fashion_mnist), "
+             "batches of 64",
+        description=f"DCGAN generator (latent {GAN_LATENT}, width 48) trained with the non-saturating minimax loss; "
+                    "lecture 2 (GANs, CSGM); its discriminator ships as gan_discriminator"),
 }

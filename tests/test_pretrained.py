@@ -81,9 +81,58 @@ def test_every_recipe_has_a_shipped_file():
 @pytest.mark.parametrize("name", pretrained.available())
 def test_shipped_file_reproduces_its_manifest_metric(name):
     row, = pretrained.verify([name])
+    if pretrained.info(name).get("companion_of"):   # no metric of its own: checksum and reload
+        assert row["ok"] and row["metric"] is None
+        return
     assert abs(row["measured"] - row["manifest"]) <= 0.1, row
 
 
 def test_shipped_weights_fit_the_budget():
-    total = sum(pretrained.info(n)["bytes"] for n in pretrained.available())
+    total = sum(pretrained.info(n)["bytes"] + pretrained.info(n).get("record", {}).get("bytes", 0)
+                for n in pretrained.available())
     assert total <= 25 * 2**20
+
+
+@pytest.fixture(scope="module")
+def tiny_gan(tmp_path_factory):
+    """A real (3-step) run of the GAN recipe: generator, companion discriminator and training record."""
+    folder = tmp_path_factory.mktemp("gan")
+    entry = pretrained.train("gan_generator", n_steps=3, folder=folder, progress=False)
+    return folder, entry
+
+
+@pytest.fixture
+def gan_dir(tiny_gan, monkeypatch, tmp_path):
+    folder, _ = tiny_gan
+    for f in folder.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    monkeypatch.setenv("INVLAB_WEIGHTS_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_a_recipe_ships_its_companion_and_training_record(gan_dir, tiny_gan):
+    _, entry = tiny_gan
+    manifest = json.loads((gan_dir / "MANIFEST.json").read_text())
+    assert set(manifest) == {"gan_generator", "gan_discriminator"}
+    comp = manifest["gan_discriminator"]
+    assert comp["companion_of"] == "gan_generator" and comp["command"] == entry["command"]
+    disc = pretrained.load("gan_discriminator")
+    assert type(disc).__name__ == "Discriminator" and comp["parameters"] == sum(p.numel() for p in disc.parameters())
+    rec = pretrained.training_record("gan_generator")
+    assert sorted(rec) == entry["record"]["keys"]
+    assert rec["step"].tolist() == [1, 2, 3] and rec["d_loss"].shape == (3,)
+    assert rec["sample_step"].tolist() == [0, 3] and rec["samples"].shape == (2, 16, 1, 28, 28)
+    rows = {r["name"]: r for r in pretrained.verify(evaluate=False)}
+    assert rows["gan_discriminator"]["ok"] and rows["gan_discriminator"]["metric"] is None
+    with pytest.raises(ValueError, match="no training record"):
+        pretrained.training_record("gan_discriminator")
+
+
+def test_a_corrupted_training_record_is_refused(gan_dir):
+    path = gan_dir / "gan_generator.record.pt"
+    raw = bytearray(path.read_bytes())
+    raw[-10] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(pretrained.WeightsChecksumError, match="training record"):
+        pretrained.training_record("gan_generator")
+    pretrained.load("gan_generator")  # the weights themselves are intact

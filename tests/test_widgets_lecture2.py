@@ -19,8 +19,8 @@ def denoiser():
 
 
 def _sweep(control, n=5):
-    if hasattr(control, "options"):
-        return list(control.options)
+    if hasattr(control, "options"):   # (label, value) pairs or plain values
+        return [o[1] if isinstance(o, tuple) and len(o) == 2 else o for o in control.options]
     if isinstance(control.value, int):
         return sorted({int(v) for v in np.linspace(control.min, control.max, n)})
     if hasattr(control, "base"):

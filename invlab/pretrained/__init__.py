@@ -13,6 +13,12 @@ Command line::
     python -m invlab.pretrained verify          # sha256 + reload + held-out metric vs manifest
     python -m invlab.pretrained train NAME      # retrain from scratch, write the file and manifest
 
+A recipe may train more than one network (a GAN's generator *and* its discriminator): the
+others are shipped as *companions*, with their own manifest entries (``"companion_of"``), and
+load like any other. A recipe may also keep a *training record* (losses per step, samples
+every few hundred steps) so a notebook can scrub training without retraining:
+:func:`training_record` loads it, checksum-checked like the weights.
+
 Weights are stored in float16 (half the size) and computed in float32.
 """
 from __future__ import annotations
@@ -28,7 +34,7 @@ from pathlib import Path
 
 import torch
 
-__all__ = ["available", "load", "info", "verify", "train", "WEIGHTS_DIR", "WeightsChecksumError"]
+__all__ = ["available", "load", "info", "verify", "train", "training_record", "WEIGHTS_DIR", "WeightsChecksumError"]
 
 
 def _weights_dir() -> Path:
@@ -98,21 +104,45 @@ def load(name: str, device="cpu") -> torch.nn.Module:
         the message names the file and both hashes.
     """
     entry = _check_name(name)
-    path = _weights_dir() / entry["file"]
+    state = _read_checked(name, entry["file"], entry["sha256"], entry)
+    model = _build(entry)
+    model.load_state_dict({k: v.float() for k, v in state.items()})
+    return model.to(device).eval()
+
+
+def _read_checked(name: str, file: str, sha256: str, entry: dict, what: str = "weights file"):
+    """``torch.load`` (weights only) of ``file`` in the weights folder, after checking its sha256."""
+    path = _weights_dir() / file
     if not path.is_file():
-        raise FileNotFoundError(f"weights file {path} for {name!r} is missing. Restore it from git, or "
+        raise FileNotFoundError(f"{what} {path} for {name!r} is missing. Restore it from git, or "
                                 f"retrain it (~{entry.get('train_seconds', 0) / 60:.0f} min): "
                                 f"`{entry['command']}`.")
     raw = path.read_bytes()
     digest = _sha256(raw)
-    if digest != entry["sha256"]:
-        raise WeightsChecksumError(f"weights file {path} has sha256 {digest}, but the manifest records "
-                                   f"{entry['sha256']}: the file is corrupted, truncated or not the shipped "
+    if digest != sha256:
+        raise WeightsChecksumError(f"{what} {path} has sha256 {digest}, but the manifest records "
+                                   f"{sha256}: the file is corrupted, truncated or not the shipped "
                                    f"one. Restore it from git or retrain: `{entry['command']}`.")
-    state = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
-    model = _build(entry)
-    model.load_state_dict({k: v.float() for k, v in state.items()})
-    return model.to(device).eval()
+    return torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+
+
+def training_record(name: str) -> dict:
+    """The training record shipped with ``name`` (e.g. a GAN's losses and samples over training).
+
+    A dict of tensors and lists written by the recipe (see :mod:`invlab.recipes`), loaded
+    without unpickling code after its sha256 is checked against the manifest.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``name``, or ``name`` has no training record.
+    """
+    entry = _check_name(name)
+    rec = entry.get("record")
+    if rec is None:
+        raise ValueError(f"{name!r} has no training record; networks with one: "
+                         f"{', '.join(n for n, e in _manifest().items() if 'record' in e) or 'none'}.")
+    return _read_checked(name, rec["file"], rec["sha256"], entry, what="training record")
 
 
 def _serialise(model: torch.nn.Module) -> bytes:
@@ -131,10 +161,19 @@ def _kwargs_of(model) -> dict:
     return model.config()
 
 
+def _reloaded(model: torch.nn.Module, raw: bytes) -> torch.nn.Module:
+    """A fresh copy of ``model`` built from its config and the (float16) bytes as shipped, in eval mode."""
+    copy = _build({"class": type(model).__name__, "kwargs": _kwargs_of(model)})
+    copy.load_state_dict({k: v.float() for k, v in torch.load(io.BytesIO(raw), weights_only=True).items()})
+    return copy.eval()
+
+
 def train(name: str, n_steps: int | None = None, folder: Path | None = None, progress: bool = True) -> dict:
     """Retrain ``name`` from scratch with its recipe, write its weights and manifest entry.
 
     Returns the new manifest entry. ``n_steps`` overrides the recipe's (for a quick check).
+    Companion networks and the training record the recipe returns are written too, each with
+    its sha256 in the manifest.
     """
     from ..recipes import RECIPES
 
@@ -147,25 +186,41 @@ def train(name: str, n_steps: int | None = None, folder: Path | None = None, pro
     kw = {} if n_steps is None else {"n_steps": n_steps}
     history = recipe.train(model, progress=progress, **kw)
     seconds = time.perf_counter() - t0
+    companions = history.pop("companions", {})
+    record = history.pop("record", None)
     raw = _serialise(model)
-    model = _build({"class": type(model).__name__, "kwargs": _kwargs_of(model)})
-    model.load_state_dict({k: v.float() for k, v in torch.load(io.BytesIO(raw), weights_only=True).items()})
-    model.eval()
+    model = _reloaded(model, raw)
     metrics = recipe.evaluate(model)
+    common = {"command": f"python -m invlab.pretrained train {name}", "seed": 0,
+              "steps": len(history["step"]), "train_seconds": round(seconds, 1),
+              "threads": torch.get_num_threads(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+              "torch": torch.__version__, "data": recipe.data}
     entry = {
         "file": f"{name}.pt", "sha256": _sha256(raw), "bytes": len(raw), "class": type(model).__name__,
         "kwargs": _kwargs_of(model), "parameters": sum(p.numel() for p in model.parameters()),
-        "description": recipe.description, "data": recipe.data,
-        "command": f"python -m invlab.pretrained train {name}", "seed": 0,
-        "steps": len(history["step"]), "train_seconds": round(seconds, 1),
-        "threads": torch.get_num_threads(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "torch": torch.__version__, "metric": recipe.metric, "metrics": metrics,
-        "final_train_loss": history["loss"][-1] if history["loss"] else None,
+        "description": recipe.description, **common, "metric": recipe.metric, "metrics": metrics,
+        "final_train_loss": history["loss"][-1] if history.get("loss") else None,
     }
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / entry["file"]).write_bytes(raw)
+    files = {entry["file"]: raw}
+    if record is not None:
+        buf = io.BytesIO()
+        torch.save(record, buf)
+        rec = buf.getvalue()
+        entry["record"] = {"file": f"{name}.record.pt", "sha256": _sha256(rec), "bytes": len(rec),
+                           "keys": sorted(record)}
+        files[entry["record"]["file"]] = rec
     manifest = _manifest(folder)
     manifest[name] = entry
+    for cname, (cmodel, description) in companions.items():
+        craw = _serialise(cmodel)
+        files[f"{cname}.pt"] = craw
+        manifest[cname] = {
+            "file": f"{cname}.pt", "sha256": _sha256(craw), "bytes": len(craw), "class": type(cmodel).__name__,
+            "kwargs": _kwargs_of(cmodel), "parameters": sum(p.numel() for p in cmodel.parameters()),
+            "description": description, **common, "companion_of": name, "metric": None, "metrics": {}}
+    for file, blob in files.items():
+        (folder / file).write_bytes(blob)
     (folder / "MANIFEST.json").write_text(json.dumps(dict(sorted(manifest.items())), indent=2) + "\n")
     return entry
 
@@ -181,8 +236,13 @@ def verify(names=None, evaluate: bool = True) -> list[dict]:
     rows = []
     for name in names or available():
         entry = info(name)
-        row = {"name": name, "metric": entry["metric"], "manifest": entry["metrics"][entry["metric"]]}
         model = load(name)
+        if "record" in entry:
+            training_record(name)
+        if entry.get("companion_of"):        # trained by another recipe: checksum and reload only
+            rows.append({"name": name, "metric": None, "manifest": None, "ok": True})
+            continue
+        row = {"name": name, "metric": entry["metric"], "manifest": entry["metrics"][entry["metric"]]}
         if evaluate:
             measured = RECIPES[name].evaluate(model)[entry["metric"]]
             row.update(measured=measured, diff=round(measured - row["manifest"], 4),
@@ -208,14 +268,19 @@ def _main(argv=None) -> int:
     if args.cmd == "list":
         for name in available():
             e = info(name)
-            print(f"{name:20s} {e['class']:10s} {e['parameters']:>9,d} params  {e['bytes'] / 1e6:6.2f} MB  "
-                  f"{e['metric']} = {e['metrics'][e['metric']]}  (trained {e['train_seconds'] / 60:.1f} min)")
+            score = (f"{e['metric']} = {e['metrics'][e['metric']]}" if e.get("metric")
+                     else f"trained with {e.get('companion_of')}")
+            print(f"{name:20s} {e['class']:18s} {e['parameters']:>9,d} params  {e['bytes'] / 1e6:6.2f} MB  "
+                  f"{score}  (trained {e['train_seconds'] / 60:.1f} min)")
         return 0
     if args.cmd == "verify":
         bad = 0
         for row in verify(args.names or None):
-            print(f"{row['name']:20s} {row['metric']}: manifest {row['manifest']}, measured "
-                  f"{row.get('measured')}  ({'ok' if row['ok'] else 'MISMATCH'})")
+            if row["metric"] is None:
+                print(f"{row['name']:20s} checksum and reload ok (a companion: no metric of its own)")
+            else:
+                print(f"{row['name']:20s} {row['metric']}: manifest {row['manifest']}, measured "
+                      f"{row.get('measured')}  ({'ok' if row['ok'] else 'MISMATCH'})")
             bad += not row["ok"]
         return 1 if bad else 0
     if "INVLAB_NUM_THREADS" not in os.environ:  # training: use every core (a laptop has no browser to share with)
