@@ -119,7 +119,7 @@ def summarise(name, values, missed):
 
 GOAL_MS = {"closed-form": 60.0, "network": 250.0}
 RUN_MS = 1000.0  # a slider slower than this (median) starts a computation on each change
-NETWORK_PARAMS = {"denoiser", "model", "net", "network", "networks", "nets", "generator", "reconstructor"}
+NETWORK_PARAMS = {"denoiser", "model", "net", "network", "networks", "nets", "methods", "generator", "reconstructor"}
 
 
 def panel_kind(class_name: str) -> str:
