@@ -210,7 +210,7 @@ class CSGMPanel(W.VBox):
                                         description="restarts", style={"button_width": "48px"})
         name = {"tv": "TV", "wavelet": "wavelet Lasso"}[baseline]
         self.row = ImageRow(["truth x", "least squares", f"{name}, best λ", "CSGM G(ẑ)"],
-                            _check_positive_int(width, "width"), lines=2)
+                            _check_positive_int(width, "width"), lines=3)
         self.info = W.HTML()
         self.cache = {}
         for c in (self.image, self.m, self.restarts):
@@ -237,10 +237,10 @@ class CSGMPanel(W.VBox):
         i, m, r = self.image.value, self.m.value, self.restarts.value
         x = self.images[i]
         res = self.result(i, m, r)
-        self.row.set(0, x, note="Fashion-MNIST test image")
+        self.row.set(0, x, note="a test image")
         p = {k: float(metrics.psnr(res[k], x)) for k in ("ls", "base", "csgm")}
         self.row.set(1, res["ls"], note=f"PSNR {p['ls']:.2f} dB")
-        self.row.set(2, res["base"], note=f"PSNR {p['base']:.2f} dB (λ = {res['lam']:.0e})")
+        self.row.set(2, res["base"], note=f"PSNR {p['base']:.2f} dB, λ = {res['lam']:.0e}")
         self.row.set(3, res["csgm"], note=f"PSNR {p['csgm']:.2f} dB")
         self.shown = [x, res["ls"], res["base"], res["csgm"]]
         f = np.asarray(res["restart_objective"], float)

@@ -220,7 +220,7 @@ class NoiseRobustnessPanel(W.VBox):
         self.noise = W.SelectionSlider(options=[(f"{v:g}", v) for v in self.levels],
                                        value=min(self.levels, key=lambda v: abs(v - DEBLUR_NOISE)),
                                        description="noise s", continuous_update=False)
-        self.row = ImageRow(["measurement y", *self.SHOWN], _check_positive_int(width, "width"), lines=2)
+        self.row = ImageRow(["measurement y", *self.SHOWN], _check_positive_int(width, "width"), lines=3)
         self.cache = {}
         self.info = W.HTML()
         children = [self.noise, self.row, self.info]
