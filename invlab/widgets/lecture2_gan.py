@@ -76,7 +76,7 @@ class GANTrainingPanel(W.VBox):
             raise ValueError("record must hold as many sample grids as sample steps (at least one).")
         self.step = W.SelectionSlider(options=self.sample_steps, value=self.sample_steps[-1],
                                       description="training step", continuous_update=True,
-                                      layout=W.Layout(width="420px"))
+                                      style={"description_width": "initial"}, layout=W.Layout(width="460px"))
         self.plot = PlotImage(figsize=(7.2, 3.0), dpi=80, ncols=2)
         k = _check_positive_int(smooth, "smooth")
         a0, a1 = self.plot.axes

@@ -379,12 +379,13 @@ class UnrolledPanel(W.VBox):
         sc = IterationScrubber(h, x_true=self.x_true, title="x_k (block output)", width=256)
         ax = sc.plot.ax
         ax.set_title("PSNR after each block")
-        ax.set_xlabel("block k (0 = Aᵀy)")
+        ax.set_xlabel("block k (0 = the start x₀)")
         ax.set_ylabel("PSNR (dB)")
         sc.plot.finish()
         sc.plot.set_dynamic(sc.marker)
         sc.iteration.value = sc.iteration.max     # a new setting shows its output, x_{K'}
         sc.update()
+        sc.readout.layout.width = "20em"
         self.scrubber = sc
         self._box.children = [sc]
         if old is not None:
