@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from invlab import present
-from invlab.present import LISTING, OUTPUT, SHOW, SILENT, SKIP, app_markdown, app_notebook, cell_roles
+from invlab.present import LISTING, OUTPUT, SETUP, SHOW, SILENT, SKIP, app_markdown, app_notebook, cell_roles
 
 REPO = Path(__file__).resolve().parents[1]
 LECTURES = sorted((REPO / "lectures").glob("*.ipynb"))
@@ -81,8 +81,10 @@ def test_app_notebook_wraps_code_and_keeps_order():
     )
     app = app_notebook(nb)
     kinds = [(c.cell_type, c.metadata.get("invlab_app")) for c in app.cells]
-    assert kinds == [("markdown", "markdown"), ("code", SHOW), ("markdown", "listing"), ("code", LISTING),
-                     ("code", OUTPUT), ("code", SILENT), ("code", SHOW)]
+    assert kinds == [("code", SETUP), ("markdown", "markdown"), ("code", SHOW), ("markdown", "listing"),
+                     ("code", LISTING), ("code", OUTPUT), ("code", SILENT), ("code", SHOW)]
+    assert app.cells[0].source.startswith("%%capture\n") and "TQDM_DISABLE" in app.cells[0].source
+    app.cells.pop(0)
     assert app.cells[1].source.startswith("%%capture --no-display\n%matplotlib inline")
     assert app.cells[2].source == "```python\nx = 1\nprint(x)\n```"
     assert app.cells[3].source == "x = 1\nprint(x)"              # a listing shows all its output
@@ -132,7 +134,7 @@ def test_hidden_and_emptied_markdown_cells_are_left_out():
     nb = _nb(("markdown", "About the code below.", "hide-in-app"),
              ("markdown", "### Exercise 1\nWrite it."),
              ("markdown", "Kept."))
-    assert [c.source for c in app_notebook(nb).cells] == ["Kept."]
+    assert [c.source for c in app_notebook(nb).cells][1:] == ["Kept."]
 
 
 # --------------------------------------------------------------------------- the lectures
@@ -150,7 +152,9 @@ def test_lecture_app_versions(path):
             assert not re.search(r"^#+\s+Exercise\b", cell.source, re.M | re.I), cell.source[:200]
             assert "BEGIN SOLUTION" not in cell.source and "HIDE IN APP" not in cell.source
             continue
-        assert role in (SHOW, LISTING, OUTPUT, SILENT)
+        assert role in (SETUP, SHOW, LISTING, OUTPUT, SILENT)
+        if role == SETUP:
+            continue
         if role == SHOW:
             assert cell.source.startswith("%%capture --no-display\n")
         elif role == SILENT:
@@ -162,7 +166,7 @@ def test_lecture_app_versions(path):
         assert "coursework.check_" not in body or role == SILENT, "an exercise check is shown"
     # every code cell of the lecture is accounted for
     roles = cell_roles(nb)
-    assert sum(r not in (None, SKIP) for r in roles) == sum(c.cell_type == "code" for c in app.cells)
+    assert sum(r not in (None, SKIP) for r in roles) + 1 == sum(c.cell_type == "code" for c in app.cells)
     assert visible_code == sum(r in (LISTING, OUTPUT) for r in roles)
 
 
@@ -216,6 +220,7 @@ def test_app_cells_show_only_what_the_rules_say(tmp_path):
         ("code", "print('listing output', secret)", "code-in-app"),
         ("code", "from IPython.display import HTML\nHTML('<b>panel</b>')"),
         ("code", "# NBVAL_CHECK_OUTPUT\nprint('checked', secret)"),
+        ("code", "from tqdm.auto import tqdm\nfor _ in tqdm(range(3)): pass"),   # no bar, not even a widget
     )
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     app = app_notebook(nb)

@@ -26,8 +26,9 @@ Code cells
    Tag ``output-in-app`` keeps a left-out cell's printed output (not its code): for a table of
    numbers that the prose discusses.
 2. Every other code cell runs with ``%%capture --no-display``: figures, panels and other rich
-   outputs show; printed text, warnings and progress bars (stdout/stderr) do not. Errors still
-   show, with their traceback.
+   outputs show; printed text and warnings (stdout/stderr) do not. Errors still show, with their
+   traceback. Progress bars are switched off altogether (a first cell, :data:`SETUP_SOURCE`:
+   tqdm's notebook bar is a widget, which ``--no-display`` would let through).
 3. Tag ``code-in-app``: the cell's source is shown as a listing (a markdown code block) above
    its outputs, printed text included -- for the few lines of an algorithm the prose walks
    through (a gradient-descent loop, a plug-and-play iteration).
@@ -93,6 +94,20 @@ LISTING = "listing"      # runs; source shown as a listing, every output shown
 OUTPUT = "output"        # runs; every output shown, code hidden (left-out cell tagged output-in-app)
 SILENT = "silent"        # runs; nothing shown (a left-out cell whose names a later cell needs)
 SKIP = "skip"            # does not run
+SETUP = "setup"          # the app's own first cell (no progress bars), not from the lecture
+
+#: First cell of every app version: no progress bars. tqdm's notebook bar is a widget, which
+#: ``%%capture --no-display`` would let through: ``tqdm.auto`` is pointed at the text bar (stderr,
+#: captured), and that is switched off (``TQDM_DISABLE``, read when tqdm is first imported).
+SETUP_SOURCE = """%%capture
+# invlab app view: no progress bars
+import os
+os.environ["TQDM_DISABLE"] = "1"
+try:
+    import tqdm.auto, tqdm.autonotebook, tqdm.std
+    tqdm.auto.tqdm = tqdm.autonotebook.tqdm = tqdm.std.tqdm
+except ImportError:
+    pass"""
 
 
 # --------------------------------------------------------------------------- code cells
@@ -290,7 +305,7 @@ def app_notebook(nb):
         nb = nbformat.read(str(nb), as_version=4)
     roles = cell_roles(nb)
     out = copy.deepcopy(nb)
-    cells = []
+    cells = [nbformat.v4.new_code_cell(SETUP_SOURCE, metadata={"invlab_app": SETUP})]
     for cell, role in zip(nb.cells, roles):
         if cell.cell_type == "markdown":
             if TAG_HIDE in _tags(cell):

@@ -3,7 +3,7 @@
 One Voilà server (``voila_app`` in conftest.py) serves the app versions that
 ``invlab.present`` builds -- the same template and settings as ``make present``. For every
 ``lectures/*.ipynb`` (found at collection time): the page loads with no error output, shows no
-code and no output of a check cell, no exercise heading, asks nothing of any host but the
+code, no output of a check cell, no exercise heading and no progress bar, asks nothing of any host but the
 server, no caption overlaps a picture at 1280 px wide, a slider moved with the keyboard changes
 its panel's picture, and closing the page ends its kernel. Screenshots:
 ``artifacts/browser/app-<lecture>.png`` (the panel after its slider moved) and
@@ -77,6 +77,9 @@ def test_lecture_app_view(app_page, voila_app, notebook):
     assert not [t for t in headings if re.match(r"\s*Exercise\b", t)], headings
     for marker in ("NotImplementedError", "BEGIN SOLUTION", "NBVAL_"):
         assert marker not in text, f"{name} (app view) shows {marker!r}"
+    # no progress bar: tqdm's notebook bar is an HBox with a progress widget and "n/N [time]" text
+    bars = page.locator(".widget-hprogress, .widget-progress").count()
+    assert bars == 0, f"{name} (app view) shows {bars} progress bar(s)"
 
     # offline: every request went to the Voilà server (or is inline data)
     foreign = sorted({u for u in page.invlab_requests
