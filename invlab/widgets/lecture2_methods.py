@@ -156,7 +156,7 @@ class MethodComparisonPanel(W.VBox):
         self.result, self.x_true, self.y = result, x_true, y
         self.error_max = float(error_max)
         names = result["names"]
-        self.method = W.ToggleButtons(options=list(result["x"]), style={"button_width": "170px"})
+        self.method = W.ToggleButtons(options=list(result["x"]), style={"button_width": "200px"})
         self.image = W.Dropdown(options=list(names), value=names[0], description="image")
         self.row = ImageRow(["measurement y", "result", f"error |x̂ − x| (white ≥ {self.error_max:g})"],
                             _check_positive_int(width, "width"), lines=2)
@@ -381,6 +381,9 @@ class UnrolledPanel(W.VBox):
         ax.set_title("PSNR after each block")
         ax.set_xlabel("block k (0 = the start x₀)")
         ax.set_ylabel("PSNR (dB)")
+        last = len(h["x"]) - 1
+        ax.set_xlim(-0.5, max(last, 1) + 0.5)
+        ax.set_xticks(range(0, max(last, 1) + 1, 1 if last <= 10 else 2))
         sc.plot.finish()
         sc.plot.set_dynamic(sc.marker)
         sc.iteration.value = sc.iteration.max     # a new setting shows its output, x_{K'}
