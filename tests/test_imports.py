@@ -34,6 +34,7 @@ LAYERS = [
     ["losses", "nets", "train", "recipes", "pretrained"],  # recipes: how each shipped net is trained
     ["analysis", "tasks", "coursework"],
     ["widgets"],
+    ["present"],                                      # the app view: serves the lectures, imports no panel
 ]
 RANK = {unit: i for i, layer in enumerate(LAYERS) for unit in layer}
 
