@@ -200,6 +200,13 @@ def _train_reconstructor(model, n_steps: int, lr: float, progress: bool = True, 
                keep_best=False, grad_clip=1.0)
 
 
+def _deblurring_data(patch: int) -> str:
+    """What the deblurring networks train on, in words (the manifest's ``data``)."""
+    return (f"{patch}x{patch} patches (8 symmetries, half with reduced contrast) of the {len(data.TRAIN_IMAGES)} "
+            f"training images at native size and at 256x256, circular Gaussian blur {DEBLUR_BLUR:g} px, "
+            f"noise {DEBLUR_NOISE:g}")
+
+
 def _build_unet_deblur() -> UNetReconstructor:
     torch.manual_seed(0)
     return UNetReconstructor(width=24, depth=3, input="measurement")
@@ -298,15 +305,13 @@ RECIPES = {
     "unet_deblur": Recipe(
         name="unet_deblur", build=_build_unet_deblur, train=_train_unet_deblur,
         evaluate=reconstructor_scores, metric=f"psnr@{DEBLUR_NOISE:g}",
-        data=f"64x64 patches (8 symmetries, half with reduced contrast) of the {len(data.TRAIN_IMAGES)} training "
-             f"images at native size and at 256x256, circular Gaussian blur {DEBLUR_BLUR:g} px, noise {DEBLUR_NOISE:g}",
+        data=_deblurring_data(64),
         description="model-agnostic residual U-Net (3 levels, width 24) on y, net(y, A) -> x; lecture 2 "
                     "(deblurring, blur 2 px, noise 0.01)"),
     "unrolled_deblur": Recipe(
         name="unrolled_deblur", build=_build_unrolled_deblur, train=_train_unrolled_deblur,
         evaluate=reconstructor_scores, metric=f"psnr@{DEBLUR_NOISE:g}",
-        data=f"48x48 patches (8 symmetries, half with reduced contrast) of the {len(data.TRAIN_IMAGES)} training "
-             f"images at native size and at 256x256, circular Gaussian blur {DEBLUR_BLUR:g} px, noise {DEBLUR_NOISE:g}",
+        data=_deblurring_data(48),
         description="unrolled gradient descent from the Tikhonov solution (alpha 0.01), 8 blocks with learned steps "
                     "and 4-layer CNNs (width 24), net(y, A) -> x; lecture 2 (deblurring, blur 2 px, noise 0.01)"),
     "gan_generator": Recipe(

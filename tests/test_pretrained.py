@@ -17,13 +17,17 @@ def tiny_weights(tmp_path_factory):
     return folder, entry
 
 
-@pytest.fixture
-def weights_dir(tiny_weights, monkeypatch, tmp_path):
-    folder, _ = tiny_weights
+def _use_copy_of(folder, monkeypatch, tmp_path):
+    """A fresh copy of a trained weights folder, made the one ``invlab.pretrained`` reads."""
     for f in folder.iterdir():
         (tmp_path / f.name).write_bytes(f.read_bytes())
     monkeypatch.setenv("INVLAB_WEIGHTS_DIR", str(tmp_path))
     return tmp_path
+
+
+@pytest.fixture
+def weights_dir(tiny_weights, monkeypatch, tmp_path):
+    return _use_copy_of(tiny_weights[0], monkeypatch, tmp_path)
 
 
 def test_train_writes_a_complete_manifest_entry(tiny_weights):
@@ -103,11 +107,7 @@ def tiny_gan(tmp_path_factory):
 
 @pytest.fixture
 def gan_dir(tiny_gan, monkeypatch, tmp_path):
-    folder, _ = tiny_gan
-    for f in folder.iterdir():
-        (tmp_path / f.name).write_bytes(f.read_bytes())
-    monkeypatch.setenv("INVLAB_WEIGHTS_DIR", str(tmp_path))
-    return tmp_path
+    return _use_copy_of(tiny_gan[0], monkeypatch, tmp_path)
 
 
 def test_a_recipe_ships_its_companion_and_training_record(gan_dir, tiny_gan):
