@@ -2,7 +2,7 @@
 
 For each m: one Gaussian matrix (``GaussianSensing(m, (28, 28), seed=m)``), noise 0.01 per
 measurement, 100 test images (10 per class, never trained on). CSGM with the shipped
-``gan_generator`` (Adam on z, 500 iterations, 5 restarts); TV (PDHG) and the Haar-wavelet Lasso
+``gan_generator`` (Adam on z, 500 iterations, 5 restarts, λ_z = ``il.recipes.csgm_lam_z(m)``); TV (PDHG) and the Haar-wavelet Lasso
 (FISTA), each at its oracle λ *per image* on a grid (``il.analysis.sparse_cs_baseline``).
 Prints mean ± std and the standard error of the mean difference, and the generator's
 representation error (best G(z) for each image, A = I).
@@ -44,7 +44,8 @@ def main():
     for m in args.m:
         A, y = _measure(m, x, m)
         t0 = time.perf_counter()
-        xc, _ = il.solvers.csgm(A, y, G, n_iter=args.iters, restarts=args.restarts, seed=0)
+        xc, _ = il.solvers.csgm(A, y, G, n_iter=args.iters, restarts=args.restarts, seed=0,
+                                 lam_z=il.recipes.csgm_lam_z(m))
         t_c = time.perf_counter() - t0
         pc = il.metrics.psnr(xc, x).double().numpy()
         res = {}

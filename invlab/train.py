@@ -364,10 +364,27 @@ def _abs2(z):
 # ----------------------------------------------------------------------------------------
 # GAN training (lecture 2): two players, two optimisers, alternating steps
 # ----------------------------------------------------------------------------------------
+def _recompute_batch_norm(generator: nn.Module, latent_dim: int, device, batches: int = 40, size: int = 256):
+    """Replace the batch-norm running statistics of ``generator`` by their averages over fresh codes."""
+    norms = [m for m in generator.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return
+    saved = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None                       # cumulative average over the batches below
+    generator.train()
+    with torch.no_grad():
+        for _ in range(batches):
+            generator(torch.randn(size, latent_dim, device=device))
+    for m, mom in zip(norms, saved):
+        m.momentum = mom
+
+
 def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor, n_steps: int,
             lr: float = 2e-4, batch: int = 64, seed=0, callback: Callable | None = None,
             snapshot_every: int | None = None, progress: bool = True, n_samples: int = 16,
-            saturating: bool = False) -> dict:
+            saturating: bool = False, average: float | None = None) -> dict:
     """Train a GAN by alternating one discriminator step and one generator step (Adam each).
 
     Every step draws ``batch`` real images :math:`x_i` and latent codes
@@ -381,7 +398,14 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor
        uses the minimax :math:`\\log(1 - D(G(z_j)))` of the slides instead).
 
     Adam with :math:`\\beta_1 = 0.5` and a constant learning rate, as in DCGAN (Radford et al.
-    2016). The loop, written out::
+    2016). With ``average`` set, the generator that is returned is an exponential moving average
+    of the generator's weights over training (Yazıcı et al. 2019),
+
+    .. math:: \\bar\\theta_t = \\beta_t\\,\\bar\\theta_{t-1} + (1 - \\beta_t)\\,\\theta_t, \\qquad
+              \\beta_t = \\min\\big(\\beta, \\tfrac{1 + t}{10 + t}\\big),
+
+    which smooths out the oscillation of the two-player game; its batch-norm running statistics
+    are then recomputed on 10,240 fresh codes, since eval mode uses them. The loop, written out::
 
         fake = generator(z)
         d_loss = discriminator_loss(discriminator(real), discriminator(fake.detach()))
@@ -419,6 +443,10 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor
         Number of fixed latent codes of the snapshots.
     saturating : bool
         Train the generator on the minimax loss instead of the non-saturating one.
+    average : float, optional
+        :math:`\\beta \\in [0, 1)`: return the moving average of the generator's weights (see
+        above; e.g. 0.999) instead of the last iterate. The snapshots, the losses and ``callback``
+        see the generator being trained (the last iterate), whose game they describe.
 
     Returns
     -------
@@ -427,13 +455,15 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor
         ``"d_fake"`` (the batch means of :math:`D(x)` and :math:`D(G(z))` in the discriminator
         step) and ``"time"``; ``"samples"`` (tensors ``(n_samples, 1, H, W)``) with their
         ``"sample_step"``; ``"stopped"`` (``None``, ``"callback"`` or ``"interrupted"``). Both
-        networks are left in eval mode.
+        networks are left in eval mode; with ``average`` the generator holds the averaged weights
+        and the last iterate's samples are also in ``"last_iterate_samples"``.
 
     References
     ----------
     I. Goodfellow et al., "Generative adversarial nets", NeurIPS 2014. A. Radford, L. Metz,
     S. Chintala, "Unsupervised representation learning with deep convolutional generative
-    adversarial networks", ICLR 2016.
+    adversarial networks", ICLR 2016. Y. Yazıcı, C.-S. Foo, S. Winkler, K.-H. Yap, G. Piliouras,
+    V. Chandrasekhar, "The unusual effectiveness of averaging in GAN training", ICLR 2019.
     """
     for name, net in (("generator", generator), ("discriminator", discriminator)):
         if not isinstance(net, nn.Module):
@@ -458,6 +488,7 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor
     progress = check_bool(progress, "progress")
     n_samples = check_int(n_samples, "n_samples", low=1)
     saturating = check_bool(saturating, "saturating")
+    average = check_real(average, "average", low=0, high=1, high_open=True, allow_none=True)
 
     from tqdm.auto import tqdm
 
@@ -481,6 +512,7 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor
         opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
         generator.train()
         discriminator.train()
+        averaged = [p.detach().clone() for p in generator.parameters()] if average is not None else None
         snapshot(0)
         bar = tqdm(total=n_steps, desc="GAN", disable=not progress, leave=True)
         t0 = time.perf_counter()
@@ -498,6 +530,11 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor
                 opt_g.zero_grad(set_to_none=True)
                 g_loss.backward()
                 opt_g.step()
+                if averaged is not None:
+                    beta = min(average, (1 + step) / (10 + step))
+                    with torch.no_grad():
+                        for a, p in zip(averaged, generator.parameters()):
+                            a.mul_(beta).add_(p.detach(), alpha=1 - beta)
                 dl, gl = float(d_loss.detach()), float(g_loss.detach())
                 if not (math.isfinite(dl) and math.isfinite(gl)):
                     raise FloatingPointError(f"GAN losses became d_loss={dl}, g_loss={gl} at step {step}; "
@@ -522,6 +559,12 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor
         last = history["step"][-1] if history["step"] else 0
         if history["sample_step"][-1] != last:
             snapshot(last)
+        if averaged is not None:
+            history["last_iterate_samples"] = history["samples"][-1]
+            with torch.no_grad():
+                for a, p in zip(averaged, generator.parameters()):
+                    p.copy_(a)
+            _recompute_batch_norm(generator, latent_dim, device)
     generator.eval()
     discriminator.eval()
     return history

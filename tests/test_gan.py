@@ -12,7 +12,7 @@ from invlab.train import fit_gan
 def test_generator_and_discriminator_shapes_and_range():
     torch.manual_seed(0)
     G, D = Generator(latent_dim=12, width=8), Discriminator(width=8)
-    assert G.latent_dim == 12 and G.config() == {"latent_dim": 12, "width": 8} and D.config() == {"width": 8}
+    assert G.latent_dim == 12 and G.config() == {"latent_dim": 12, "width": 8, "refine": False} and D.config() == {"width": 8}
     with torch.no_grad():
         x = G(3 * torch.randn(5, 12))                    # large codes: the sigmoid keeps [0, 1]
     assert x.shape == (5, 1, 28, 28)
@@ -28,6 +28,8 @@ def test_generator_and_discriminator_shapes_and_range():
     (lambda: Generator(latent_dim=2.5), ValueError, "latent_dim"),
     (lambda: Generator(width="8"), TypeError, "width"),
     (lambda: Discriminator(width=0), ValueError, "width"),
+    (lambda: Generator(width=7, refine=True), ValueError, "even"),
+    (lambda: Generator(width=8, refine=1), TypeError, "refine"),
     (lambda: Generator(latent_dim=4)(torch.randn(2, 5)), ValueError, r"\(B, 4\)"),
     (lambda: Generator(latent_dim=4)([[0.0] * 4]), TypeError, "z"),
     (lambda: Discriminator(width=4)(torch.rand(2, 1, 32, 32)), ValueError, "28"),
@@ -121,10 +123,57 @@ def test_fit_gan_is_reproducible_and_stops_on_callback():
     ({"n_steps": 0}, ValueError, "n_steps"), ({"lr": float("nan")}, ValueError, "lr"),
     ({"batch": 1}, ValueError, "batch"), ({"seed": "0"}, TypeError, "seed"),
     ({"callback": 3}, TypeError, "callback"), ({"snapshot_every": 2.5}, ValueError, "snapshot_every"),
-    ({"images": torch.rand(4, 2, 28, 28)}, ValueError, "images"), ({"generator": Discriminator(4)}, TypeError, "latent_dim"),
+    ({"images": torch.rand(4, 2, 28, 28)}, ValueError, "images"), ({"average": 1.0}, ValueError, "average"), ({"generator": Discriminator(4)}, TypeError, "latent_dim"),
 ])
 def test_fit_gan_bad_arguments(kwargs, err, word):
     args = dict(generator=Generator(4, 4), discriminator=Discriminator(4), images=_blobs(8), n_steps=2, progress=False)
     args.update(kwargs)
     with pytest.raises(err, match=word):
         fit_gan(**args)
+
+
+def test_refining_generator_shapes_layers_and_config():
+    torch.manual_seed(0)
+    G = Generator(latent_dim=6, width=8, refine=True)
+    assert G.config() == {"latent_dim": 6, "width": 8, "refine": True}
+    convs = [m for m in G.body if isinstance(m, torch.nn.Conv2d) and not isinstance(m, torch.nn.ConvTranspose2d)]
+    assert [(c.in_channels, c.out_channels, c.kernel_size) for c in convs] == [(8, 8, (3, 3)), (4, 1, (3, 3))]
+    with torch.no_grad():
+        x = G(torch.randn(3, 6))
+    assert x.shape == (3, 1, 28, 28) and 0.0 <= float(x.min()) and float(x.max()) <= 1.0
+    assert sum(p.numel() for p in G.parameters()) > sum(p.numel() for p in Generator(6, 8).parameters())
+    G2 = Generator(**G.config())
+    G2.load_state_dict(G.state_dict())                    # the config rebuilds the same network
+
+
+def _gan_run(average, callback=None, n_steps=6):
+    torch.manual_seed(0)
+    G, D = Generator(latent_dim=4, width=4), Discriminator(width=4)
+    h = fit_gan(G, D, _blobs(16), n_steps, batch=4, seed=3, progress=False, average=average, callback=callback)
+    return G, h
+
+
+def test_fit_gan_average_is_the_moving_average_of_the_iterates():
+    iterates = []
+    G, h = _gan_run(0.5, callback=lambda step, g, hist: iterates.append([p.detach().clone() for p in g.parameters()]))
+    torch.manual_seed(0)
+    expected = [p.detach().clone() for p in Generator(latent_dim=4, width=4).parameters()]   # the initial weights
+    for t, params in enumerate(iterates, start=1):
+        beta = min(0.5, (1 + t) / (10 + t))
+        expected = [beta * e + (1 - beta) * p for e, p in zip(expected, params)]
+    assert all(torch.allclose(e, p, atol=1e-6) for e, p in zip(expected, G.parameters()))
+    assert not all(torch.equal(a, b) for a, b in zip(iterates[-1], G.parameters()))   # not the last iterate
+    assert torch.equal(h["last_iterate_samples"], h["samples"][-1]) and not G.training
+
+
+def test_fit_gan_average_zero_is_the_last_iterate_with_fresh_batch_norm_statistics():
+    Ga, ha = _gan_run(None)
+    Gb, hb = _gan_run(0.0)
+    assert ha["d_loss"] == hb["d_loss"]                                  # the same game was played
+    assert all(torch.equal(a, b) for a, b in zip(Ga.parameters(), Gb.parameters()))
+    bn = Gb.project[1]
+    with torch.no_grad():                                                # the statistics of fresh codes
+        pre = Gb.project[0](torch.randn(20000, 4))
+    assert torch.allclose(bn.running_mean, pre.mean(0), atol=0.05 * float(pre.std()))
+    assert torch.allclose(bn.running_var, pre.var(0), rtol=0.1)
+    assert not torch.allclose(Ga.project[1].running_mean, bn.running_mean)   # momentum 0.1 over 6 steps: not that

@@ -155,3 +155,22 @@ def test_cs_sweep_and_crossover_plot(nets):
     assert sw["baseline"][1].mean() > sw["baseline"][0].mean()
     plot = G.crossover_plot(sw, plateau=25.0)
     assert len(plot.value) > 0 and plot.ax.get_xlabel().startswith("number of measurements")
+
+
+def test_csgm_weight_falls_like_one_over_m_and_the_sweep_uses_it(nets, monkeypatch):
+    lam = il.recipes.csgm_lam_z
+    assert lam(50) == pytest.approx(il.recipes.CSGM_LAM_Z / 50) and lam(500) == pytest.approx(lam(50) / 10)
+    for bad, err in ((0, ValueError), (2.5, ValueError), ("50", TypeError)):
+        with pytest.raises(err, match="m"):
+            lam(bad)
+    seen = []
+    real = il.solvers.csgm
+
+    def spy(A, y, generator, **kw):
+        seen.append((A.out_shape[0], kw["lam_z"]))
+        return real(A, y, generator, **kw)
+    monkeypatch.setattr(G.solvers, "csgm", spy)
+    x = il.recipes.gan_test_images(1)[:2]
+    G.cs_sweep(nets["gan_generator"], x, (30, 60), restarts=1, n_iter=2)
+    G.CSGMPanel(nets["gan_generator"], x, m_values=(40, 80), restarts=(1, 2), n_iter=2)
+    assert seen == [(30, lam(30)), (60, lam(60)), (80, lam(80))]

@@ -39,12 +39,20 @@ class Generator(nn.Module):
     convolution with stride 2 to ``width`` maps of 14x14 (batch norm, ReLU), and a 4x4 transposed
     convolution with stride 2 to one 28x28 image, followed by a sigmoid.
 
+    With ``refine=True`` each upsampling is followed by a 3x3 convolution: 7x7 (``2*width``)
+    :math:`\to` 14x14 (``width``) :math:`\to` 3x3 conv (``width``) :math:`\to` 28x28
+    (``width // 2``) :math:`\to` 3x3 conv to the image. The extra layers let the generator draw
+    sharper edges and textures (the shipped ``gan_generator`` uses them); the plain network
+    trains about twice as fast.
+
     Parameters
     ----------
     latent_dim : int
         Dimension :math:`d'` of the latent code :math:`z` (much smaller than :math:`28^2 = 784`).
     width : int
-        Feature maps of the last hidden layer (the first has ``2*width``).
+        Feature maps of the 14x14 layer (the 7x7 one has ``2*width``).
+    refine : bool
+        Add the 3x3 convolutions (see above); ``width`` must then be even.
 
     Notes
     -----
@@ -53,22 +61,33 @@ class Generator(nn.Module):
     on its own :math:`z` only, which is how :func:`~invlab.solvers.csgm` uses it.
     """
 
-    def __init__(self, latent_dim: int = 32, width: int = 32):
+    def __init__(self, latent_dim: int = 32, width: int = 32, refine: bool = False):
         super().__init__()
         self.latent_dim = check_int(latent_dim, "latent_dim", low=1)
-        self.width = check_int(width, "width", low=1)
+        self.width = check_int(width, "width", low=2 if refine else 1)
+        if not isinstance(refine, bool):
+            raise TypeError(f"refine must be True or False, got {refine!r}.")
+        if refine and self.width % 2:
+            raise ValueError(f"width must be even with refine=True (the 28x28 layer has width // 2 maps), got {width}.")
+        self.refine = refine
         w = self.width
         self.project = nn.Sequential(nn.Linear(self.latent_dim, 2 * w * 7 * 7, bias=False),
                                      nn.BatchNorm1d(2 * w * 7 * 7), nn.ReLU(inplace=True))
-        self.body = nn.Sequential(
-            nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1, bias=False),   # 7 -> 14
-            nn.BatchNorm2d(w), nn.ReLU(inplace=True),
-            nn.ConvTranspose2d(w, 1, 4, stride=2, padding=1),                   # 14 -> 28
-            nn.Sigmoid())
+        up = [nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1, bias=False),   # 7 -> 14
+              nn.BatchNorm2d(w), nn.ReLU(inplace=True)]
+        if refine:
+            self.body = nn.Sequential(
+                *up, nn.Conv2d(w, w, 3, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU(inplace=True),
+                nn.ConvTranspose2d(w, w // 2, 4, stride=2, padding=1, bias=False),   # 14 -> 28
+                nn.BatchNorm2d(w // 2), nn.ReLU(inplace=True),
+                nn.Conv2d(w // 2, 1, 3, padding=1), nn.Sigmoid())
+        else:
+            self.body = nn.Sequential(*up, nn.ConvTranspose2d(w, 1, 4, stride=2, padding=1),   # 14 -> 28
+                                      nn.Sigmoid())
 
     def config(self) -> dict:
         """The constructor arguments (stored by :mod:`invlab.pretrained`)."""
-        return {"latent_dim": self.latent_dim, "width": self.width}
+        return {"latent_dim": self.latent_dim, "width": self.width, "refine": self.refine}
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """Generate images.

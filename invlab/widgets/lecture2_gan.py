@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from .. import analysis, metrics, solvers
+from ..recipes import csgm_lam_z
 from .. import operators as op
 from .base import ImageRow, PlotImage, _check_positive_int
 from .lecture2 import _info
@@ -129,7 +130,8 @@ def cs_sweep(generator, x: torch.Tensor, m_values, restarts: int = 3, n_iter: in
     """CSGM and a sparsity baseline on the images ``x`` for every number of measurements.
 
     For each :math:`m`: one Gaussian matrix (seed ``seed + m``), noise :data:`CS_NOISE` per
-    measurement, CSGM (:func:`invlab.solvers.csgm`, all images at once) and the baseline
+    measurement, CSGM (:func:`invlab.solvers.csgm`, all images at once, with
+    :math:`\\lambda_z` from :func:`invlab.recipes.csgm_lam_z`) and the baseline
     (:func:`invlab.analysis.sparse_cs_baseline`, oracle :math:`\\lambda` per image).
 
     Returns
@@ -140,7 +142,7 @@ def cs_sweep(generator, x: torch.Tensor, m_values, restarts: int = 3, n_iter: in
     out = {"m": [int(m) for m in m_values], "csgm": [], "baseline": [], "baseline_name": baseline}
     for m in out["m"]:
         A, y = _measure(m, x, seed + m)
-        xc, _ = solvers.csgm(A, y, generator, n_iter=n_iter, restarts=restarts, seed=seed)
+        xc, _ = solvers.csgm(A, y, generator, n_iter=n_iter, restarts=restarts, seed=seed, lam_z=csgm_lam_z(m))
         out["csgm"].append(metrics.psnr(xc, x).double().numpy())
         out["baseline"].append(analysis.sparse_cs_baseline(A, y, x, prior=baseline)["psnr"].numpy())
     out["csgm"], out["baseline"] = np.stack(out["csgm"]), np.stack(out["baseline"])
@@ -228,7 +230,8 @@ class CSGMPanel(W.VBox):
             M = A.M.to(torch.float64)
             ls = (M.T @ torch.linalg.solve(M @ M.T, y.double())).reshape(x.shape).float().clamp(0, 1)
             base = analysis.sparse_cs_baseline(A, y[None], x[None], prior=self.baseline)
-            xc, h = solvers.csgm(A, y, self.generator, n_iter=self.n_iter, restarts=restarts, seed=self.seed)
+            xc, h = solvers.csgm(A, y, self.generator, n_iter=self.n_iter, restarts=restarts, seed=self.seed,
+                                 lam_z=csgm_lam_z(m))
             self.cache[key] = {"ls": ls, "base": base["x"][0], "lam": float(base["lam"][0]), "csgm": xc,
                                "restart_objective": h["restart_objective"]}
         return self.cache[key]
