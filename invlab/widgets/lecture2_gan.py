@@ -171,7 +171,7 @@ def crossover_plot(sweep: dict, plateau: float | None = None, width: int | None 
     ax.set_xlabel("number of measurements m (of 784 pixels)")
     ax.set_ylabel("PSNR (dB), mean ± std")
     ax.set_title(f"{np.asarray(sweep['csgm']).shape[1]} Fashion-MNIST test images")
-    ax.legend(loc="lower right", framealpha=0.9)
+    ax.legend(loc="upper left", framealpha=0.9)          # the curves cross at lower right
     plot.finish()
     plot.refresh(full=True)
     return plot
