@@ -12,7 +12,6 @@ Run: ``.venv/bin/python benchmarks/tune_csgm.py`` (a few minutes on 2 cores).
 import torch
 
 import invlab as il
-from invlab.widgets.lecture2_gan import _measure
 
 from _timing import table
 
@@ -27,7 +26,7 @@ def main():
     for c in GRID:
         row = [f"{c:g}"]
         for m in (50, 200):
-            A, y = _measure(m, x, 7 + m)                # other matrices than the benchmark's
+            A, y = il.recipes.cs_measurements(m, x, 7 + m)                # other matrices than the benchmark's
             xc, _ = il.solvers.csgm(A, y, G, n_iter=300, restarts=4, seed=1, lam_z=c / m)
             row.append(f"{float(il.metrics.psnr(xc, x).mean()):.2f}")
         rows.append(row)

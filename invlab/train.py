@@ -456,7 +456,7 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor
         step) and ``"time"``; ``"samples"`` (tensors ``(n_samples, 1, H, W)``) with their
         ``"sample_step"``; ``"stopped"`` (``None``, ``"callback"`` or ``"interrupted"``). Both
         networks are left in eval mode; with ``average`` the generator holds the averaged weights
-        and the last iterate's samples are also in ``"last_iterate_samples"``.
+        (the samples are still the last iterate's).
 
     References
     ----------
@@ -560,7 +560,6 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor
         if history["sample_step"][-1] != last:
             snapshot(last)
         if averaged is not None:
-            history["last_iterate_samples"] = history["samples"][-1]
             with torch.no_grad():
                 for a, p in zip(averaged, generator.parameters()):
                     p.copy_(a)

@@ -139,7 +139,7 @@ def test_csgm_panel(nets):
     for c in (p.m, p.restarts, p.image):
         _move(c, p.row, check)
     # the least-squares image fits the measurements exactly (m < 784)
-    A, y = G._measure(100, x[0], 100)
+    A, y = il.recipes.cs_measurements(100, x[0], 100)
     ls = p.result(0, 100, 3)["ls"]
     M_ = A.M
     raw = (M_.T @ torch.linalg.solve(M_ @ M_.T, y.double())).reshape(28, 28)

@@ -15,15 +15,11 @@ import numpy as np
 import torch
 
 from .. import analysis, metrics, solvers
-from ..recipes import csgm_lam_z
-from .. import operators as op
+from ..recipes import CS_NOISE, cs_measurements, csgm_lam_z
 from .base import ImageRow, PlotImage, _check_positive_int
 from .lecture2 import _info
 
 __all__ = ["GANTrainingPanel", "sample_grid", "cs_sweep", "crossover_plot", "CSGMPanel", "CS_NOISE"]
-
-#: Standard deviation of the noise on each Gaussian measurement (images in [0, 1]).
-CS_NOISE = 0.01
 
 
 def sample_grid(samples: torch.Tensor, ncols: int = 4, pad: int = 1) -> torch.Tensor:
@@ -117,14 +113,6 @@ class GANTrainingPanel(W.VBox):
         self.plot.refresh()
 
 
-def _measure(m: int, x: torch.Tensor, seed: int, noise_level: float = CS_NOISE):
-    """``(A, y)``: ``m`` Gaussian measurements (matrix seed ``seed``) of images ``(..., 28, 28)`` plus noise."""
-    A = op.GaussianSensing(m, tuple(x.shape[-2:]), seed=seed)
-    y = A(x)
-    g = torch.Generator().manual_seed(10_000 + seed)
-    return A, y + noise_level * torch.randn(y.shape, generator=g)
-
-
 def cs_sweep(generator, x: torch.Tensor, m_values, restarts: int = 3, n_iter: int = 300, baseline: str = "tv",
              seed: int = 0) -> dict:
     """CSGM and a sparsity baseline on the images ``x`` for every number of measurements.
@@ -141,7 +129,7 @@ def cs_sweep(generator, x: torch.Tensor, m_values, restarts: int = 3, n_iter: in
     """
     out = {"m": [int(m) for m in m_values], "csgm": [], "baseline": [], "baseline_name": baseline}
     for m in out["m"]:
-        A, y = _measure(m, x, seed + m)
+        A, y = cs_measurements(m, x, seed + m)
         xc, _ = solvers.csgm(A, y, generator, n_iter=n_iter, restarts=restarts, seed=seed, lam_z=csgm_lam_z(m))
         out["csgm"].append(metrics.psnr(xc, x).double().numpy())
         out["baseline"].append(analysis.sparse_cs_baseline(A, y, x, prior=baseline)["psnr"].numpy())
@@ -226,7 +214,7 @@ class CSGMPanel(W.VBox):
         key = (int(i), int(m), int(restarts))
         if key not in self.cache:
             x = self.images[i]
-            A, y = _measure(m, x, self.seed + m)
+            A, y = cs_measurements(m, x, self.seed + m)
             M = A.M.to(torch.float64)
             ls = (M.T @ torch.linalg.solve(M @ M.T, y.double())).reshape(x.shape).float().clamp(0, 1)
             base = analysis.sparse_cs_baseline(A, y[None], x[None], prior=self.baseline)
