@@ -303,14 +303,15 @@ def generator_scores(generator, n_per_class: int = 10) -> dict:
 
     For each of :func:`gan_test_images` (100 test images, never trained on) the best code
     :math:`\\hat z = \\arg\\min_z \\|G(z) - x\\|^2 + 10^{-3}\\|z\\|^2` is found by
-    :func:`invlab.solvers.csgm` with :math:`A = I` (3 restarts, 300 Adam steps), and the PSNR of
+    :func:`invlab.solvers.csgm` with :math:`A = I` (3 plain random restarts, 300 Adam steps: the procedure the
+    manifest records), and the PSNR of
     :math:`G(\\hat z)` is averaged. No reconstruction from measurements of :math:`x` by
     :math:`G` can do better than this (up to the optimiser), however many measurements.
     """
     from .solvers import csgm
 
     x = gan_test_images(n_per_class)
-    xh, _ = csgm(op.Identity((28, 28)), x, generator, n_iter=300, restarts=3, lr=0.05, seed=0)
+    xh, _ = csgm(op.Identity((28, 28)), x, generator, n_iter=300, restarts=3, lr=0.05, seed=0, candidates=3)
     p = psnr(xh, x)
     return {"projection_psnr": round(float(p.mean()), 3), "projection_psnr_std": round(float(p.std()), 3),
             "images": int(x.shape[0])}

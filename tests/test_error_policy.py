@@ -330,6 +330,7 @@ CASES += [
     ("csgm.generator", lambda v: _csgm(generator=v), "generator", st.sampled_from([None, "G", 3, _ok_fn])),
     ("csgm.n_iter", lambda v: _csgm(n_iter=v), "n_iter", "count"),
     ("csgm.restarts", lambda v: _csgm(restarts=v), "restarts", "count"),
+    ("csgm.candidates", lambda v: _csgm(candidates=v), "candidates", "count"),
     ("csgm.lr", lambda v: _csgm(lr=v), "lr", "positive"),
     ("csgm.lam_z", lambda v: _csgm(lam_z=v), "lam_z", "nonneg"),
     ("csgm.seed", lambda v: _csgm(seed=v), "seed", "seed"),

@@ -136,8 +136,20 @@ def test_csgm_panel(nets):
         _check_captions(p.row, p.shown, x[p.image.value])
 
     check()
-    for c in (p.m, p.restarts, p.image):
+    assert f"of {p.candidates} random codes" in p.info.value and p.candidates == 256
+    for c in (p.m, p.image):
         _move(c, p.row, check)
+    # restarts: with screened starts the winner is often the best-screened start whatever their
+    # number, so the picture may not change; the restarts run (and the report of them) must
+    infos = set()
+    for r in p.restarts.options:
+        p.restarts.value = r
+        check()
+        assert len(p.result(p.image.value, p.m.value, r)["restart_objective"]) == r
+        infos.add(p.info.value)
+    assert len(infos) == len(p.restarts.options)
+    with pytest.raises(ValueError, match="candidates"):
+        G.CSGMPanel(nets["gan_generator"], x, restarts=(1, 3), candidates=2)
     # the least-squares image fits the measurements exactly (m < 784)
     A, y = il.recipes.cs_measurements(100, x[0], 100)
     ls = p.result(0, 100, 3)["ls"]
@@ -167,10 +179,10 @@ def test_csgm_weight_falls_like_one_over_m_and_the_sweep_uses_it(nets, monkeypat
     real = il.solvers.csgm
 
     def spy(A, y, generator, **kw):
-        seen.append((A.out_shape[0], kw["lam_z"]))
+        seen.append((A.out_shape[0], kw["lam_z"], kw.get("candidates")))
         return real(A, y, generator, **kw)
     monkeypatch.setattr(G.solvers, "csgm", spy)
     x = il.recipes.gan_test_images(1)[:2]
-    G.cs_sweep(nets["gan_generator"], x, (30, 60), restarts=1, n_iter=2)
-    G.CSGMPanel(nets["gan_generator"], x, m_values=(40, 80), restarts=(1, 2), n_iter=2)
-    assert seen == [(30, lam(30)), (60, lam(60)), (80, lam(80))]
+    G.cs_sweep(nets["gan_generator"], x, (30, 60), restarts=1, n_iter=2, candidates=5)
+    G.CSGMPanel(nets["gan_generator"], x, m_values=(40, 80), restarts=(1, 2), n_iter=2, candidates=7)
+    assert seen == [(30, lam(30), 5), (60, lam(60), 5), (80, lam(80), 7)]

@@ -114,12 +114,12 @@ class GANTrainingPanel(W.VBox):
 
 
 def cs_sweep(generator, x: torch.Tensor, m_values, restarts: int = 3, n_iter: int = 300, baseline: str = "tv",
-             seed: int = 0) -> dict:
+             seed: int = 0, candidates: int = 256) -> dict:
     """CSGM and a sparsity baseline on the images ``x`` for every number of measurements.
 
     For each :math:`m`: one Gaussian matrix (seed ``seed + m``), noise :data:`CS_NOISE` per
-    measurement, CSGM (:func:`invlab.solvers.csgm`, all images at once, with
-    :math:`\\lambda_z` from :func:`invlab.recipes.csgm_lam_z`) and the baseline
+    measurement, CSGM (:func:`invlab.solvers.csgm`, all images at once, starts screened from
+    ``candidates`` random codes, :math:`\\lambda_z` from :func:`invlab.recipes.csgm_lam_z`) and the baseline
     (:func:`invlab.analysis.sparse_cs_baseline`, oracle :math:`\\lambda` per image).
 
     Returns
@@ -130,7 +130,8 @@ def cs_sweep(generator, x: torch.Tensor, m_values, restarts: int = 3, n_iter: in
     out = {"m": [int(m) for m in m_values], "csgm": [], "baseline": [], "baseline_name": baseline}
     for m in out["m"]:
         A, y = cs_measurements(m, x, seed + m)
-        xc, _ = solvers.csgm(A, y, generator, n_iter=n_iter, restarts=restarts, seed=seed, lam_z=csgm_lam_z(m))
+        xc, _ = solvers.csgm(A, y, generator, n_iter=n_iter, restarts=restarts, seed=seed, lam_z=csgm_lam_z(m),
+                             candidates=candidates)
         out["csgm"].append(metrics.psnr(xc, x).double().numpy())
         out["baseline"].append(analysis.sparse_cs_baseline(A, y, x, prior=baseline)["psnr"].numpy())
     out["csgm"], out["baseline"] = np.stack(out["csgm"]), np.stack(out["baseline"])
@@ -169,7 +170,8 @@ class CSGMPanel(W.VBox):
     """Compressed sensing of one test image: CSGM against the sparsity baseline (row 2.5).
 
     Controls: ``image`` (a Fashion-MNIST *test* image), ``m`` (number of Gaussian measurements)
-    and ``restarts`` (random starting codes of CSGM). Each setting is computed once on release
+    and ``restarts`` (CSGM's starting codes: the best of ``candidates`` random codes, see
+    :func:`invlab.solvers.csgm`). Each setting is computed once on release
     (about a second) and cached.
 
     Shown: the truth, the least-squares image :math:`A^{\\top}(AA^{\\top})^{-1}y` (what the
@@ -185,11 +187,17 @@ class CSGMPanel(W.VBox):
     baseline : {"tv", "wavelet"}
     width : int
         Display width of each image in CSS pixels.
+    candidates : int
+        Random codes screened for CSGM's starts (``>= max(restarts)``).
     """
 
     def __init__(self, generator, images: torch.Tensor, m_values=(25, 50, 100, 200, 400, 600),
-                 restarts=(1, 3, 5, 10), baseline: str = "tv", width: int = 168, seed: int = 0, n_iter: int = 300):
+                 restarts=(1, 3, 5, 10), baseline: str = "tv", width: int = 168, seed: int = 0, n_iter: int = 300,
+                 candidates: int = 256):
         self.generator, self.images = generator, images
+        self.candidates = _check_positive_int(candidates, "candidates")
+        if self.candidates < max(restarts):
+            raise ValueError(f"candidates must be >= the largest restarts option ({max(restarts)}), got {candidates}.")
         self.baseline, self.seed, self.n_iter = baseline, seed, n_iter
         self.image = W.IntSlider(value=0, min=0, max=len(images) - 1, description="test image",
                                  continuous_update=False)
@@ -219,7 +227,7 @@ class CSGMPanel(W.VBox):
             ls = (M.T @ torch.linalg.solve(M @ M.T, y.double())).reshape(x.shape).float().clamp(0, 1)
             base = analysis.sparse_cs_baseline(A, y[None], x[None], prior=self.baseline)
             xc, h = solvers.csgm(A, y, self.generator, n_iter=self.n_iter, restarts=restarts, seed=self.seed,
-                                 lam_z=csgm_lam_z(m))
+                                 lam_z=csgm_lam_z(m), candidates=self.candidates)
             self.cache[key] = {"ls": ls, "base": base["x"][0], "lam": float(base["lam"][0]), "csgm": xc,
                                "restart_objective": h["restart_objective"]}
         return self.cache[key]
@@ -235,8 +243,10 @@ class CSGMPanel(W.VBox):
         self.row.set(3, res["csgm"], note=f"PSNR {p['csgm']:.2f} dB")
         self.shown = [x, res["ls"], res["base"], res["csgm"]]
         f = np.asarray(res["restart_objective"], float)
-        spread = (f"the {r} restarts ended at objectives {f.min():.3g} to {f.max():.3g}; the lowest wins"
-                  if r > 1 else "a single start: no choice of the best")
+        c = self.candidates
+        spread = (f"the {r} restarts (the best {r} of {c} random codes) ended at objectives {f.min():.3g} to "
+                  f"{f.max():.3g}; the lowest wins" if r > 1
+                  else f"a single start (the best of {c} random codes): no choice at the end")
         winner = "CSGM" if p["csgm"] > p["base"] else "the baseline"
         self.info.value = _info(f"m = {m} of 784: {winner} is ahead by {abs(p['csgm'] - p['base']):.2f} dB; "
                                 f"{spread}.")
