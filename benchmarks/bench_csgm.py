@@ -2,8 +2,8 @@
 
 For each m: one Gaussian matrix (``GaussianSensing(m, (28, 28), seed=m)``), noise 0.01 per
 measurement, 100 test images (10 per class, never trained on). CSGM with the shipped
-``gan_generator`` (Adam on z, 500 iterations, 5 restarts, each one of the best 5 of
-``--candidates`` 256 screened random codes, λ_z = ``il.recipes.csgm_lam_z(m)``);
+``gan_generator`` (Adam on z, 500 iterations, 5 restarts started from the best 5 of
+``--candidates`` = 256 random codes, λ_z = ``il.recipes.csgm_lam_z(m)``);
 TV (PDHG) and the Haar-wavelet Lasso (FISTA), each at its oracle λ *per image* on a grid
 (``il.analysis.sparse_cs_baseline``). Prints mean ± std and the standard error of the mean
 difference, and the generator's representation error (best G(z) for each image, A = I).

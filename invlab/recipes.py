@@ -303,10 +303,10 @@ def generator_scores(generator, n_per_class: int = 10) -> dict:
 
     For each of :func:`gan_test_images` (100 test images, never trained on) the best code
     :math:`\\hat z = \\arg\\min_z \\|G(z) - x\\|^2 + 10^{-3}\\|z\\|^2` is found by
-    :func:`invlab.solvers.csgm` with :math:`A = I` (3 plain random restarts, 300 Adam steps: the procedure the
-    manifest records), and the PSNR of
-    :math:`G(\\hat z)` is averaged. No reconstruction from measurements of :math:`x` by
-    :math:`G` can do better than this (up to the optimiser), however many measurements.
+    :func:`invlab.solvers.csgm` with :math:`A = I` (3 plain random restarts, no screening, 300
+    Adam steps: the procedure the manifest records), and the PSNR of :math:`G(\\hat z)` is averaged.
+    No reconstruction from measurements of :math:`x` by :math:`G` can do better than this (up to
+    the optimiser), however many measurements.
     """
     from .solvers import csgm
 
