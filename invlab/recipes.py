@@ -322,10 +322,15 @@ def _build_gan_generator() -> Generator:
     return Generator(latent_dim=GAN_LATENT, width=64, refine=True)
 
 
-def _train_gan_generator(model, n_steps: int = 6500, progress: bool = True, callback=None) -> dict:
+def _train_gan_generator(model, n_steps: int = 9000, progress: bool = True, callback=None) -> dict:
     """Train the generator against a fresh discriminator (:func:`invlab.train.fit_gan`) on the training split.
 
-    The generator shipped is the moving average of its weights (``average=0.999``). Returns the
+    The generator shipped is the moving average of its weights (``average=0.999``). The forward
+    passes run in bfloat16 (``bf16=True``): on this project's 2-core machine a step takes about
+    56 ms instead of 84 ms, so 9,000 steps fit in the 10-minute budget where 6,500 did in
+    float32. On 100 validation test images (never the benchmark's), the bfloat16 generators got
+    steadily better with steps (CSGM at m = 50, 6,500 float32 / 8,500 / 9,500 bfloat16 steps:
+    18.04 / 18.13 / 18.21 dB). Returns the
     history with the discriminator as a companion and the record a notebook scrubs: both losses,
     :math:`D(x)` and :math:`D(G(z))` per step, and 16 fixed codes' samples every 200 steps.
     """
@@ -334,7 +339,7 @@ def _train_gan_generator(model, n_steps: int = 6500, progress: bool = True, call
     images = data.fashion_mnist("train")
     with _channels_last(model, disc):
         h = fit_gan(model, disc, images, n_steps, lr=2e-4, batch=64, seed=0, callback=callback, snapshot_every=200,
-                    progress=progress, n_samples=16, average=0.999)
+                    progress=progress, n_samples=16, average=0.999, bf16=True)
     h["record"] = {"step": torch.tensor(h["step"], dtype=torch.int32),
                    **{k: torch.tensor(h[k], dtype=torch.float32) for k in ("d_loss", "g_loss", "d_real", "d_fake")},
                    "samples": torch.stack(h["samples"]).to(torch.float16) if h["samples"] else torch.zeros(0),
@@ -383,6 +388,6 @@ RECIPES = {
         data="Fashion-MNIST training split (10,000 images, 1,000 per class, 28x28; invlab.data.fashion_mnist), "
              "batches of 64",
         description=f"DCGAN generator (latent {GAN_LATENT}, width 64, 3x3 refining convolutions; the moving average of its "
-                    "weights) trained with the non-saturating minimax loss; "
+                    "weights) trained with the non-saturating minimax loss, forward passes in bfloat16; "
                     "lecture 2 (GANs, CSGM); its discriminator ships as gan_discriminator"),
 }

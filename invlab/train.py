@@ -384,7 +384,7 @@ def _recompute_batch_norm(generator: nn.Module, latent_dim: int, device, batches
 def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor, n_steps: int,
             lr: float = 2e-4, batch: int = 64, seed=0, callback: Callable | None = None,
             snapshot_every: int | None = None, progress: bool = True, n_samples: int = 16,
-            saturating: bool = False, average: float | None = None) -> dict:
+            saturating: bool = False, average: float | None = None, bf16: bool = False) -> dict:
     """Train a GAN by alternating one discriminator step and one generator step (Adam each).
 
     Every step draws ``batch`` real images :math:`x_i` and latent codes
@@ -405,7 +405,9 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor
               \\beta_t = \\min\\big(\\beta, \\tfrac{1 + t}{10 + t}\\big),
 
     which smooths out the oscillation of the two-player game; its batch-norm running statistics
-    are then recomputed on 10,240 fresh codes, since eval mode uses them. The loop, written out::
+    are then recomputed on 10,240 fresh codes, since eval mode uses them. The discriminator's
+    weights are frozen during the generator step (their gradients there would be thrown away),
+    which saves a few per cent of the time and changes nothing else. The loop, written out::
 
         fake = generator(z)
         d_loss = discriminator_loss(discriminator(real), discriminator(fake.detach()))
@@ -447,6 +449,12 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor
         :math:`\\beta \\in [0, 1)`: return the moving average of the generator's weights (see
         above; e.g. 0.999) instead of the last iterate. The snapshots, the losses and ``callback``
         see the generator being trained (the last iterate), whose game they describe.
+    bf16 : bool
+        Run both networks' forward passes under ``torch.autocast`` with ``bfloat16``: the
+        convolutions and linear maps compute in 16-bit brain floating point (8 bits of mantissa),
+        while the weights, Adam's moments, the losses and the moving average stay ``float32``.
+        On CPUs with AVX512-BF16 (or AMX) instructions a step is about 25 % faster (the shipped
+        ``gan_generator`` trains this way); on CPUs without them it can be slower.
 
     Returns
     -------
@@ -489,6 +497,7 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor
     n_samples = check_int(n_samples, "n_samples", low=1)
     saturating = check_bool(saturating, "saturating")
     average = check_real(average, "average", low=0, high=1, high_open=True, allow_none=True)
+    bf16 = check_bool(bf16, "bf16")
 
     from tqdm.auto import tqdm
 
@@ -513,6 +522,7 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor
         generator.train()
         discriminator.train()
         averaged = [p.detach().clone() for p in generator.parameters()] if average is not None else None
+        d_params = [p for p in discriminator.parameters() if p.requires_grad]   # the ones it trains
         snapshot(0)
         bar = tqdm(total=n_steps, desc="GAN", disable=not progress, leave=True)
         t0 = time.perf_counter()
@@ -520,15 +530,24 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor
         try:
             for step in range(1, n_steps + 1):
                 real = images[torch.randint(images.shape[0], (batch,))].to(device)
-                fake = generator(torch.randn(batch, latent_dim, device=device))
-                d_real, d_fake = discriminator(real), discriminator(fake.detach())
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+                    fake = generator(torch.randn(batch, latent_dim, device=device))
+                    d_real, d_fake = discriminator(real).float(), discriminator(fake.detach()).float()
                 d_loss = discriminator_loss(d_real, d_fake)              # discriminator: ascend V
                 opt_d.zero_grad(set_to_none=True)
                 d_loss.backward()
                 opt_d.step()
-                g_loss = generator_loss(discriminator(fake), saturating=saturating)   # generator
-                opt_g.zero_grad(set_to_none=True)
-                g_loss.backward()
+                for p in d_params:                                       # generator: D frozen
+                    p.requires_grad_(False)
+                try:
+                    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+                        d_out = discriminator(fake).float()
+                    g_loss = generator_loss(d_out, saturating=saturating)
+                    opt_g.zero_grad(set_to_none=True)
+                    g_loss.backward()
+                finally:
+                    for p in d_params:
+                        p.requires_grad_(True)
                 opt_g.step()
                 if averaged is not None:
                     beta = min(average, (1 + step) / (10 + step))

@@ -325,6 +325,7 @@ CASES += [
     ("fit_gan.progress", lambda v: _fit_gan(progress=v), "progress", "bool"),
     ("fit_gan.n_samples", lambda v: _fit_gan(n_samples=v), "n_samples", "count"),
     ("fit_gan.saturating", lambda v: _fit_gan(saturating=v), "saturating", "bool"),
+    ("fit_gan.bf16", lambda v: _fit_gan(bf16=v), "bf16", "bool"),
     ("csgm.A", lambda v: _csgm(A=v), "A", st.sampled_from([np.eye(N), torch.eye(N), "A", None])),
     ("csgm.y", lambda v: _csgm(y=v), "y", "image"),
     ("csgm.generator", lambda v: _csgm(generator=v), "generator", st.sampled_from([None, "G", 3, _ok_fn])),

@@ -177,3 +177,53 @@ def test_fit_gan_average_zero_is_the_last_iterate_with_fresh_batch_norm_statisti
     assert torch.allclose(bn.running_mean, pre.mean(0), atol=0.05 * float(pre.std()))
     assert torch.allclose(bn.running_var, pre.var(0), rtol=0.1)
     assert not torch.allclose(Ga.project[1].running_mean, bn.running_mean)   # momentum 0.1 over 6 steps: not that
+
+
+def test_fit_gan_freezes_the_discriminator_only_in_the_generator_step():
+    """The generator step leaves D's gradients as the discriminator step made them, and D's own frozen weights stay frozen."""
+    torch.manual_seed(0)
+    G, D = Generator(latent_dim=4, width=4), Discriminator(width=4)
+    D.body[0].bias.requires_grad_(False)                  # a weight the caller froze
+    seen = []
+
+    def callback(step, g, hist):
+        seen.append([(p.requires_grad, None if p.grad is None else p.grad.clone()) for p in D.parameters()])
+
+    fit_gan(G, D, _blobs(16), 2, batch=4, seed=3, progress=False, callback=callback)
+    assert [f for f, _ in seen[-1]] == [p is not D.body[0].bias for p in D.parameters()]   # flags restored
+    # D's gradients after a step are those of d_loss alone: recompute them from the step's own draws.
+    torch.manual_seed(0)
+    G2, D2 = Generator(latent_dim=4, width=4), Discriminator(width=4)
+    D2.body[0].bias.requires_grad_(False)
+    opt = torch.optim.Adam(D2.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    imgs = _blobs(16)[:, None]
+    with torch.random.fork_rng():
+        torch.manual_seed(3)
+        torch.randn(16, 4)                                # fit_gan's fixed snapshot codes
+        G2.train(); D2.train()
+        real = imgs[torch.randint(16, (4,))]
+        fake = G2(torch.randn(4, 4))
+        from invlab.losses import discriminator_loss
+        loss = discriminator_loss(D2(real), D2(fake.detach()))
+        opt.zero_grad(); loss.backward()
+    for (flag, grad), p in zip(seen[0], D2.parameters()):
+        assert (grad is None) == (p.grad is None)
+        if grad is not None:
+            assert torch.allclose(grad, p.grad, atol=1e-6)
+
+
+def test_fit_gan_bf16_trains_with_float32_weights_and_matches_float32_at_the_first_step():
+    def run(bf16, n_steps=20):
+        torch.manual_seed(0)
+        G, D = Generator(latent_dim=8, width=8), Discriminator(width=8)
+        h = fit_gan(G, D, _blobs(), n_steps, lr=1e-3, batch=16, seed=1, progress=False, bf16=bf16)
+        return G, D, h
+    G, D, h = run(True)
+    _, _, h32 = run(False)
+    assert all(p.dtype == torch.float32 for p in [*G.parameters(), *D.parameters()])
+    assert all(math.isfinite(v) for v in h["d_loss"] + h["g_loss"])
+    assert abs(h["d_loss"][0] - h32["d_loss"][0]) < 0.02          # bfloat16 rounding only: the same first step
+    assert h["d_loss"] != h32["d_loss"]                           # but it did compute in bfloat16
+    assert abs(h["d_loss"][-1] - h["d_loss"][0]) > 0.05           # and the discriminator learned
+    with torch.no_grad():
+        assert G(torch.randn(3, 8)).dtype == torch.float32        # outside training, plain float32
