@@ -453,8 +453,8 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor
         Run both networks' forward passes under ``torch.autocast`` with ``bfloat16``: the
         convolutions and linear maps compute in 16-bit brain floating point (8 bits of mantissa),
         while the weights, Adam's moments, the losses and the moving average stay ``float32``.
-        On CPUs with AVX512-BF16 (or AMX) instructions a step is about 25 % faster (the shipped
-        ``gan_generator`` trains this way); on CPUs without them it can be slower.
+        On CPUs with AVX512-BF16 (or AMX) instructions a step takes about 30 % less time (the
+        shipped ``gan_generator`` trains this way); on CPUs without them it can be slower.
 
     Returns
     -------
