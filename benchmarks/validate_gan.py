@@ -7,10 +7,10 @@ images, so this script scores candidates on a disjoint validation set: test imag
 the PSNR of CSGM from ``m`` = 50 noisy Gaussian measurements (matrix seed ``1000 + m``, another
 matrix than the benchmark's), TV at its oracle λ per image on the same measurements, the mean
 paired difference with its standard error, and optionally the representation error (best
-:math:`G(z)` with :math:`A = I`, 3 plain restarts of 300 Adam steps, as the manifest records it).
+:math:`G(z)` with :math:`A = I`, ``il.recipes.generator_scores``, as the manifest records it).
 
-Generators are ``shipped`` (the shipped ``gan_generator``) or paths of state dicts of
-``Generator(latent_dim=32, width=64, refine=True)`` (e.g. saved by
+Generators are ``shipped`` (the shipped ``gan_generator``) or paths of state dicts of the
+recipe's architecture (``il.recipes.RECIPES["gan_generator"].build()``; e.g. saved by
 ``torch.save(G.state_dict(), path)`` after ``invlab.recipes.RECIPES["gan_generator"].train``
 with another ``n_steps``).
 
@@ -26,27 +26,15 @@ import time
 import torch
 
 import invlab as il
-from invlab import operators as op
-from invlab.nets.gan import Generator
 
 from _timing import table
 
 
-def validation_images(lo: int, hi: int) -> torch.Tensor:
-    """Test images ``lo .. hi-1`` of each Fashion-MNIST class, ``(10 (hi - lo), 28, 28)``, class by class."""
-    if not 0 <= lo < hi:
-        raise ValueError(f"need 0 <= lo < hi, got lo={lo}, hi={hi}.")
-    if lo < 10:
-        raise ValueError(f"lo={lo} would include the benchmark's images (the first 10 of each class); use lo >= 10.")
-    x, labels = il.data.fashion_mnist("test", return_labels=True)
-    return torch.cat([x[torch.nonzero(labels == c)[lo:hi, 0]] for c in range(10)])
-
-
 def load(spec: str) -> torch.nn.Module:
-    """The shipped generator (``"shipped"``) or a 32-latent refining generator from a state-dict file."""
+    """The shipped generator (``"shipped"``) or the recipe's architecture with weights from a state-dict file."""
     if spec == "shipped":
         return il.pretrained.load("gan_generator")
-    G = Generator(latent_dim=32, width=64, refine=True)
+    G = il.recipes.RECIPES["gan_generator"].build()
     G.load_state_dict(torch.load(spec, weights_only=True))
     return G.eval()
 
@@ -59,7 +47,10 @@ def main():
     ap.add_argument("--m", type=int, default=50)
     ap.add_argument("--projection", action="store_true", help="also the representation error (A = I)")
     args = ap.parse_args()
-    x = validation_images(args.lo, args.hi)
+    if not 10 <= args.lo < args.hi:
+        ap.error(f"need 10 <= --lo < --hi (the first 10 test images of each class are the benchmark's), "
+                 f"got --lo {args.lo} --hi {args.hi}")
+    x = il.recipes.gan_test_images(args.hi - args.lo, start=args.lo)
     n = x.shape[0]
     A, y = il.recipes.cs_measurements(args.m, x, 1000 + args.m)
     tv = il.analysis.sparse_cs_baseline(A, y, x, prior="tv")["psnr"].double()
@@ -69,8 +60,7 @@ def main():
         t0 = time.perf_counter()
         proj = "–"
         if args.projection:
-            xp, _ = il.solvers.csgm(op.Identity((28, 28)), x, G, n_iter=300, restarts=3, seed=0, candidates=3)
-            proj = f"{il.metrics.psnr(xp, x).mean():.2f}"
+            proj = f"{il.recipes.generator_scores(G, args.hi - args.lo, start=args.lo)['projection_psnr']:.2f}"
         xc, _ = il.solvers.csgm(A, y, G, n_iter=500, restarts=5, seed=0, lam_z=il.recipes.csgm_lam_z(args.m))
         pc = il.metrics.psnr(xc, x).double()
         d = pc - tv

@@ -291,17 +291,28 @@ def csgm_lam_z(m: int) -> float:
     return CSGM_LAM_Z / check_int(m, "m", low=1)
 
 
-def gan_test_images(n_per_class: int = 10) -> torch.Tensor:
-    """The first ``n_per_class`` *test* images of each Fashion-MNIST class, ``(10 n, 28, 28)``, class by class."""
+def gan_test_images(n_per_class: int = 10, start: int = 0) -> torch.Tensor:
+    """*Test* images ``start .. start + n_per_class - 1`` of each Fashion-MNIST class, ``(10 n, 28, 28)``, class by class.
+
+    The defaults are the benchmark's 100 images (``benchmarks/bench_csgm.py``, the manifest's
+    score); ``start=10`` gives images it never uses, for validating choices
+    (``benchmarks/validate_gan.py``).
+    """
+    n_per_class = check_int(n_per_class, "n_per_class", low=1)
+    start = check_int(start, "start", low=0)
     x, labels = data.fashion_mnist("test", return_labels=True)
-    keep = torch.cat([torch.nonzero(labels == c)[:n_per_class, 0] for c in range(10)])
-    return x[keep]
+    keep = [torch.nonzero(labels == c)[start:start + n_per_class, 0] for c in range(10)]
+    if min(len(k) for k in keep) < n_per_class:
+        raise ValueError(f"start + n_per_class = {start + n_per_class} is more than a class has "
+                         f"({min(int((labels == c).sum()) for c in range(10))} test images).")
+    return x[torch.cat(keep)]
 
 
-def generator_scores(generator, n_per_class: int = 10) -> dict:
+def generator_scores(generator, n_per_class: int = 10, start: int = 0) -> dict:
     """How close the generator's range comes to held-out images: the *representation error*.
 
-    For each of :func:`gan_test_images` (100 test images, never trained on) the best code
+    For each of :func:`gan_test_images` ``(n_per_class, start)`` (by default the benchmark's 100
+    test images, never trained on) the best code
     :math:`\\hat z = \\arg\\min_z \\|G(z) - x\\|^2 + 10^{-3}\\|z\\|^2` is found by
     :func:`invlab.solvers.csgm` with :math:`A = I` (3 plain random restarts, no screening, 300
     Adam steps: the procedure the manifest records), and the PSNR of :math:`G(\\hat z)` is averaged.
@@ -310,7 +321,7 @@ def generator_scores(generator, n_per_class: int = 10) -> dict:
     """
     from .solvers import csgm
 
-    x = gan_test_images(n_per_class)
+    x = gan_test_images(n_per_class, start)
     xh, _ = csgm(op.Identity((28, 28)), x, generator, n_iter=300, restarts=3, lr=0.05, seed=0, candidates=3)
     p = psnr(xh, x)
     return {"projection_psnr": round(float(p.mean()), 3), "projection_psnr_std": round(float(p.std()), 3),

@@ -523,6 +523,9 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor
         discriminator.train()
         averaged = [p.detach().clone() for p in generator.parameters()] if average is not None else None
         d_params = [p for p in discriminator.parameters() if p.requires_grad]   # the ones it trains
+
+        def forward():                                   # forward passes in bfloat16 if asked
+            return torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
         snapshot(0)
         bar = tqdm(total=n_steps, desc="GAN", disable=not progress, leave=True)
         t0 = time.perf_counter()
@@ -530,7 +533,7 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor
         try:
             for step in range(1, n_steps + 1):
                 real = images[torch.randint(images.shape[0], (batch,))].to(device)
-                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+                with forward():
                     fake = generator(torch.randn(batch, latent_dim, device=device))
                     d_real, d_fake = discriminator(real).float(), discriminator(fake.detach()).float()
                 d_loss = discriminator_loss(d_real, d_fake)              # discriminator: ascend V
@@ -540,7 +543,7 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor
                 for p in d_params:                                       # generator: D frozen
                     p.requires_grad_(False)
                 try:
-                    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+                    with forward():
                         d_out = discriminator(fake).float()
                     g_loss = generator_loss(d_out, saturating=saturating)
                     opt_g.zero_grad(set_to_none=True)

@@ -5,6 +5,7 @@ import json
 import pytest
 import torch
 
+import invlab as il
 from invlab import pretrained
 from invlab.recipes import RECIPES
 
@@ -136,3 +137,20 @@ def test_a_corrupted_training_record_is_refused(gan_dir):
     with pytest.raises(pretrained.WeightsChecksumError, match="training record"):
         pretrained.training_record("gan_generator")
     pretrained.load("gan_generator")  # the weights themselves are intact
+
+
+def test_gan_test_images_start_selects_the_next_images_of_each_class():
+    """``start`` shifts the per-class window: the benchmark's images and the validation images are disjoint slices."""
+    x, labels = il.data.fashion_mnist("test", return_labels=True)
+    both = il.recipes.gan_test_images(3)
+    later = il.recipes.gan_test_images(2, start=1)
+    assert later.shape == (20, 28, 28)
+    for c in range(10):
+        own = x[torch.nonzero(labels == c)[:3, 0]]
+        assert torch.equal(both[3 * c:3 * c + 3], own)
+        assert torch.equal(later[2 * c:2 * c + 2], own[1:3])
+    assert torch.equal(il.recipes.gan_test_images(3, start=0), both)
+    with pytest.raises(ValueError, match="more than a class has"):
+        il.recipes.gan_test_images(5, start=int((labels == 0).sum()))
+    with pytest.raises(ValueError, match="start"):
+        il.recipes.gan_test_images(2, start=-1)
