@@ -188,3 +188,14 @@ def test_each_unit_imports_alone_in_a_fresh_interpreter():
 @pytest.mark.parametrize("statement", ["import invlab", "import invlab.widgets"])
 def test_package_imports(statement):
     subprocess.run([sys.executable, "-c", statement], check=True, capture_output=True, timeout=300)
+
+
+def test_package_sources_compile_without_warnings():
+    """No ``SyntaxWarning`` (an invalid escape such as ``\\d`` in a docstring) in any module."""
+    import warnings
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted((root / "invlab").rglob("*.py")) + sorted((root / "scripts").glob("*.py")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            compile(path.read_text(encoding="utf-8"), str(path), "exec")

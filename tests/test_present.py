@@ -42,8 +42,10 @@ def test_roles_follow_the_rules():
         ("code", "for k in range(3):\n    x = x + 1", "code-in-app"),       # 6 listing
         ("code", "   \n"),                                                  # 7 empty: skipped
         ("code", "panel = Panel(net)\npanel"),                              # 8 shown
+        ("code", "print(numbers)", "output-in-app"),                        # 9 unchecked table: output shown
+        ("code", "print(secret)", "output-in-app", "hide-in-app"),          # 10 hidden wins: skipped
     )
-    assert cell_roles(nb) == [SHOW, SKIP, SKIP, SKIP, SILENT, OUTPUT, LISTING, SKIP, SHOW]
+    assert cell_roles(nb) == [SHOW, SKIP, SKIP, SKIP, SILENT, OUTPUT, LISTING, SKIP, SHOW, OUTPUT, SKIP]
 
 
 def test_left_out_cell_runs_only_when_a_later_cell_needs_its_names():

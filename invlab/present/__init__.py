@@ -23,8 +23,8 @@ Code cells
    still **runs silently** (``%%capture``: no output at all) when a later cell that runs needs a
    name it defines (found with :mod:`ast`, transitively), e.g. a training loop whose network a
    later panel shows; otherwise it does not run at all (the app starts sooner).
-   Tag ``output-in-app`` keeps a left-out cell's printed output (not its code): for a table of
-   numbers that the prose discusses.
+   Tag ``output-in-app`` shows a cell's printed output (not its code), whether it is a check cell
+   or not: for a table of numbers that the prose discusses.
 2. Every other code cell runs with ``%%capture --no-display``: figures, panels and other rich
    outputs show; printed text and warnings (stdout/stderr) do not. Errors still show, with their
    traceback. Progress bars are switched off altogether (a first cell, :data:`SETUP_SOURCE`:
@@ -91,7 +91,7 @@ _STUDENT_LINE = re.compile(r"^\s*<!--\s*STUDENT:.*-->\s*$")
 # roles of code cells in the app version
 SHOW = "show"            # runs; rich outputs shown, printed text hidden
 LISTING = "listing"      # runs; source shown as a listing, every output shown
-OUTPUT = "output"        # runs; every output shown, code hidden (left-out cell tagged output-in-app)
+OUTPUT = "output"        # runs; every output shown, code hidden (a cell tagged output-in-app)
 SILENT = "silent"        # runs; nothing shown (a left-out cell whose names a later cell needs)
 SKIP = "skip"            # does not run
 SETUP = "setup"          # the app's own first cell (no progress bars), not from the lecture
@@ -209,10 +209,10 @@ def cell_roles(nb) -> list[str | None]:
             continue
         names = _names(cell.source)
         tags = _tags(cell)
-        if not _left_out(cell):
+        if TAG_OUTPUT in tags and not {TAG_SOLUTION, TAG_HIDE} & set(tags):
+            roles[i] = OUTPUT  # a table the prose discusses, checked or not
+        elif not _left_out(cell):
             roles[i] = LISTING if TAG_CODE in tags else SHOW
-        elif TAG_OUTPUT in tags:
-            roles[i] = OUTPUT
         elif names is None or names[0] & needed:
             roles[i] = SILENT  # unparsable: run it, to be safe
         else:

@@ -367,7 +367,7 @@ class IterationScrubber(W.VBox):
     ----------
     history : dict
         A solver's history, with ``"x"`` (run the solver with ``keep_every=``). The objective
-        is taken at iterations :math:`1, 2, \dots`; a history with ``"objective_iter"`` (the
+        is taken at iterations :math:`1, 2, \\dots`; a history with ``"objective_iter"`` (the
         iteration number of each objective value, e.g. starting at 0) overrides that.
     x_true : torch.Tensor, optional
         Ground truth, for the PSNR caption.

@@ -1,0 +1,69 @@
+"""Session plumbing for ``pytest tests lectures`` (the README's test command).
+
+The numerical-path guard (``scripts/check_numerical_paths.py``, issue 16) re-runs the lectures'
+checked cells with the math libraries on another code path. It is started in the background when
+the first lecture notebook starts, so it runs on the second core beside the main run's own
+notebooks (both are single-threaded), and ``tests/test_numerical_paths.py``, moved to the end of
+the session, waits for it and reports its result.
+"""
+import importlib.util
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+GUARD_TEST = "test_checked_outputs_hold_on_a_second_numerical_path"
+_guard_key = pytest.StashKey[dict]()
+
+
+def _load_guard_module():
+    spec = importlib.util.spec_from_file_location("check_numerical_paths", ROOT / "scripts" / "check_numerical_paths.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pytest_collection_modifyitems(session, config, items):
+    guard = [it for it in items if it.name == GUARD_TEST]
+    notebooks = sorted({str(Path(it.fspath).relative_to(ROOT)) for it in items
+                        if str(it.fspath).endswith(".ipynb") and Path(it.fspath).parent == ROOT / "lectures"})
+    if not guard:
+        return
+    for it in guard:  # waits for the background run: last, so the main run overlaps it
+        items.remove(it)
+        items.append(it)
+    config.stash[_guard_key] = {"notebooks": notebooks, "proc": None, "log": None}
+
+
+def start_guard(config):
+    """Start the guard once (no-op when it runs already or the session has no lectures)."""
+    state = config.stash.get(_guard_key, None)
+    if state is None or state["proc"] is not None or not state["notebooks"]:
+        return state
+    state["log"] = tempfile.TemporaryFile(mode="w+", prefix="numerical-paths-")
+    state["proc"] = _load_guard_module().start("guard", state["notebooks"], log=state["log"])
+    return state
+
+
+def pytest_runtest_setup(item):
+    if str(item.fspath).endswith(".ipynb"):
+        start_guard(item.config)
+
+
+def pytest_unconfigure(config):
+    state = config.stash.get(_guard_key, None)
+    if state and state["proc"] is not None and state["proc"].poll() is None:
+        state["proc"].kill()
+
+
+@pytest.fixture
+def numerical_path_guard(request):
+    """``(returncode, output)`` of the guard run over this session's lecture notebooks."""
+    state = start_guard(request.config)
+    if state is None or not state["notebooks"]:
+        pytest.skip("the guard re-checks the lectures' checked cells: run it with them "
+                    "(pytest tests lectures, as make test does)")
+    rc = state["proc"].wait()
+    state["log"].seek(0)
+    return rc, state["log"].read()
