@@ -13,7 +13,7 @@ import numbers
 import torch
 
 __all__ = ["check_real", "check_int", "check_shape", "check_choice", "check_callable", "check_bool",
-           "make_generator"]
+           "make_generator", "check_path"]
 
 
 def _describe(value) -> str:
@@ -85,7 +85,10 @@ def check_int(value, name: str, *, low=None, high=None, allow_none: bool = False
     """
     if value is None and allow_none:
         return None
-    allowed = "an integer" + (f" >= {low}" if low is not None else "") + (f" <= {high}" if high is not None else "")
+    if low is not None and high is not None:
+        allowed = f"an integer in [{low}, {high}]"
+    else:
+        allowed = "an integer" + (f" >= {low}" if low is not None else "") + (f" <= {high}" if high is not None else "")
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be {allowed}, got {_describe(value)} of type {type(value).__name__}.")
     if not isinstance(value, numbers.Integral):
@@ -171,3 +174,21 @@ def make_generator(seed=0, device="cpu", name: str = "seed") -> torch.Generator:
     if not -(2**63) <= int(seed) < 2**64:
         raise ValueError(f"{name} must fit in 64 bits, got {seed!r}.")
     return torch.Generator(device=device).manual_seed(int(seed))
+
+
+def check_path(value, name: str, allow_none: bool = False):
+    """A path given as ``str`` or ``os.PathLike``, returned as :class:`pathlib.Path`.
+
+    Anything else (a number, ``None`` where no default applies, a list) is a ``TypeError``
+    naming ``name``. Whether the path exists is for the caller to check (a missing file or
+    folder is a ``FileNotFoundError`` that names the parameter).
+    """
+    import os
+    from pathlib import Path
+
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, os.PathLike)) or (isinstance(value, str) and not value):
+        raise TypeError(f"{name} must be a path (a non-empty str or pathlib.Path), got {_describe(value)} "
+                        f"of type {type(value).__name__}.")
+    return Path(value)

@@ -329,6 +329,8 @@ def best_lambda_per_image(solve, x_true: torch.Tensor, lams) -> dict:
     check_tensor(x_true, "x_true")
     if x_true.ndim != 3:
         raise ValueError(f"x_true must be a batch of images (N, H, W), got shape {tuple(x_true.shape)}.")
+    if isinstance(lams, (str, bytes)) or not hasattr(lams, "__iter__"):
+        raise TypeError(f"lams must be a sequence of λ values, got {lams!r}.")
     lams = [check_real(v, "lams", low=0, low_open=True) for v in lams]
     if not lams:
         raise ValueError("lams is empty.")

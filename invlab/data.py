@@ -573,7 +573,15 @@ def fashion_mnist(split: str = "train", classes=None, return_labels: bool = Fals
     z = _shipped_npz("fashion_mnist")
     images, labels = z[f"{split}_images"], z[f"{split}_labels"].astype(np.int64)
     if classes is not None:
-        wanted = [classes] if isinstance(classes, (str, numbers.Integral)) else list(classes)
+        if isinstance(classes, (str, numbers.Integral)):
+            wanted = [classes]
+        elif isinstance(classes, (list, tuple)):
+            wanted = list(classes)
+        else:
+            raise TypeError(f"classes must be a label 0-9, a name from {FASHION_MNIST_CLASSES}, or a list of them, "
+                            f"got {classes!r}.")
+        if not wanted:
+            raise ValueError("classes must name at least one class (or be None for all ten), got an empty list.")
         ids = []
         for c in wanted:
             if isinstance(c, str) and c in FASHION_MNIST_CLASSES:
@@ -628,8 +636,8 @@ def patches(images, size: int, n: int, seed=0, augment: bool = True) -> torch.Te
     if not isinstance(augment, bool):
         raise TypeError(f"augment must be a bool, got {augment!r}.")
     if isinstance(images, torch.Tensor):
-        if images.ndim not in (2, 3):
-            raise ValueError(f"images must be (H, W) or (N, H, W), got shape {tuple(images.shape)}.")
+        if images.ndim not in (2, 3) or images.numel() == 0:
+            raise ValueError(f"images must be a non-empty stack (H, W) or (N, H, W), got shape {tuple(images.shape)}.")
         images = [images] if images.ndim == 2 else list(images)
     elif isinstance(images, (list, tuple)) and images:
         for i, im in enumerate(images):
@@ -644,6 +652,8 @@ def patches(images, size: int, n: int, seed=0, augment: bool = True) -> torch.Te
         if not torch.isfinite(im).all():
             raise ValueError(f"images[{i}] contains NaN or inf.")
     g = make_generator(seed)
+    if n == 0:
+        return torch.empty((0, size, size), dtype=torch.float32)
     counts = torch.tensor([(im.shape[0] - size + 1) * (im.shape[1] - size + 1) for im in images], dtype=torch.float64)
     which = torch.multinomial(counts / counts.sum(), int(n), replacement=True, generator=g)
     u = torch.rand((int(n), 2), generator=g, dtype=torch.float64)

@@ -31,6 +31,8 @@ __all__ = ["value_function", "discriminator_loss", "generator_loss"]
 
 def _logits(t, name):
     check_tensor(t, name)
+    if not t.is_complex() and not t.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor of logits, got dtype {t.dtype} (use {name}.float()).")
     if t.numel() == 0 or t.is_complex():
         raise ValueError(f"{name} must be a non-empty real tensor of logits, got shape {tuple(t.shape)} "
                          f"and dtype {t.dtype}.")

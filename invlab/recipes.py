@@ -16,7 +16,7 @@ import torch
 
 from . import data
 from . import operators as op
-from ._checks import check_int
+from ._checks import check_int, check_real
 from .metrics import psnr
 from .nets import Discriminator, Generator, UNetDenoiser, UNetReconstructor, UnrolledGD
 from .train import fit, fit_gan
@@ -53,6 +53,8 @@ def noisy_test_images(sigma: float, size: int = 256, seed: int = 1234):
     The noise is :math:`\\mathcal N(0, \\sigma^2)` per pixel from ``seed`` (the same draw for
     every method compared on it); ``y`` is not clipped to :math:`[0, 1]`.
     """
+    sigma = check_real(sigma, "sigma", low=0)
+    seed = check_int(seed, "seed", low=0)
     x = data.test_images(size)
     g = torch.Generator().manual_seed(seed + int(round(sigma * 1000)))
     return x, x + sigma * torch.randn(x.shape, generator=g)
@@ -63,6 +65,8 @@ def denoiser_scores(denoiser, size: int = 256, sigmas=DENOISER_SIGMAS) -> dict:
 
     Returns ``{"psnr@0.05": mean dB, ..., "per_image": {sigma: [dB per test image]}}``.
     """
+    if not callable(denoiser):
+        raise TypeError(f"denoiser must be a callable network, got {type(denoiser).__name__}.")
     out, per = {}, {}
     with torch.no_grad():
         for s in sigmas:
@@ -158,6 +162,8 @@ def deblurring_test_set(noise: float = DEBLUR_NOISE, size: int = 256):
     every noise level and ``benchmarks/bench_pnp.py`` see the same draw. ``x_true`` and ``y``
     are ``(5, size, size)``.
     """
+    noise = check_real(noise, "noise", low=0)
+    size = check_int(size, "size", low=8)
     A = op.Blur.gaussian((size, size), DEBLUR_BLUR * size / 256)
     x = data.test_images(size)
     eps = torch.stack([torch.randn((size, size), generator=torch.Generator().manual_seed(i)) for i in range(len(x))])
@@ -173,6 +179,10 @@ def deblurring_batches(images, patch: int = 64, batch: int = 16, noise: float = 
     returns :math:`y = Ax + \\varepsilon`, :math:`\\varepsilon \\sim \\mathcal N(0, s^2 I)` with the
     same circular blur as the test task. ``(y, x)`` are ``(batch, patch, patch)``.
     """
+    if not isinstance(images, (torch.Tensor, list, tuple)) or len(images) == 0:
+        raise TypeError(f"images must be a non-empty stack (N, H, W) or list of training images, got "
+                        f"{type(images).__name__}{'' if not isinstance(images, torch.Tensor) else ' of shape ' + str(tuple(images.shape))}.")
+    noise = check_real(noise, "noise", low=0)
     A = op.Blur.gaussian((patch, patch), DEBLUR_BLUR)
     g = torch.Generator().manual_seed(seed)
 
@@ -192,6 +202,8 @@ def reconstructor_scores(net, noises=(DEBLUR_NOISE, 3 * DEBLUR_NOISE), size: int
     Scored at the training noise and at 3x it (the model-agnostic network is trained at one
     noise level only). Returns ``{"psnr@0.01": mean dB, "psnr@0.03": ..., "per_image": {...}}``.
     """
+    if not callable(net):
+        raise TypeError(f"net must be a callable network, got {type(net).__name__}.")
     out, per = {}, {}
     with torch.no_grad():
         for s in noises:
@@ -268,6 +280,8 @@ def cs_measurements(m: int, x: torch.Tensor, seed: int, noise_level: float = CS_
     ``10000 + seed``, so the same ``seed`` gives the same problem in the notebook, its panels and
     the benchmarks.
     """
+    noise_level = check_real(noise_level, "noise_level", low=0)
+    seed = check_int(seed, "seed", low=0)
     A = op.GaussianSensing(m, tuple(x.shape[-2:]), seed=seed)
     y = A(x)
     g = torch.Generator().manual_seed(10_000 + seed)

@@ -18,7 +18,7 @@ import copy
 import math
 import numbers
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sized
 
 import torch
 from torch import nn
@@ -42,6 +42,11 @@ def cosine_lr(step: int, n_steps: int, lr: float, final: float = 0.01, warmup: i
 
     after ``warmup`` steps that ramp linearly from 0 to :math:`\\eta`.
     """
+    n_steps = check_int(n_steps, "n_steps", low=1)
+    step = check_int(step, "step", low=0, high=n_steps)
+    lr = check_real(lr, "lr", low=0, low_open=True)
+    final = check_real(final, "final", low=0, high=1)
+    warmup = check_int(warmup, "warmup", low=0, high=n_steps)
     if step < warmup:
         return lr * (step + 1) / warmup
     t = (step - warmup) / max(1, n_steps - warmup)
@@ -65,6 +70,8 @@ def _device(model: nn.Module) -> torch.device:
 
 def evaluate(model: nn.Module, loss_fn: Callable, batches: Iterable) -> float:
     """Mean of ``loss_fn(model, batch)`` over ``batches``, in eval mode and without gradients."""
+    if isinstance(batches, (str, bytes)) or not isinstance(batches, Iterable):
+        raise TypeError(f"batches must be an iterable of batches (a list), got {type(batches).__name__}.")
     was_training = model.training
     model.eval()
     total, count = 0.0, 0
@@ -85,6 +92,19 @@ def _end_bar(bar, history, label):
         bar.total = bar.n
         bar.set_description(f"{label} (stopped at step {bar.n})")
     bar.close()
+
+
+def _check_loss(loss) -> None:
+    """``loss_fn`` must return a scalar tensor that carries gradients."""
+    if not isinstance(loss, torch.Tensor):
+        raise TypeError(f"loss_fn must return a scalar torch.Tensor (the loss, with gradients), got "
+                        f"{type(loss).__name__}; compute it with torch operations on the model's output.")
+    if loss.numel() != 1 or not loss.is_floating_point():
+        raise ValueError(f"loss_fn must return a scalar real tensor, got shape {tuple(loss.shape)} and dtype "
+                         f"{loss.dtype} (reduce it with .mean() or .sum()).")
+    if not loss.requires_grad:
+        raise ValueError("loss_fn returned a tensor without gradients: compute it from the model's output "
+                         "(not under torch.no_grad(), not through .item() or .detach()).")
 
 
 def fit(model: nn.Module, loss_fn: Callable, train_batches, n_steps: int, lr: float = 1e-3,
@@ -148,23 +168,37 @@ def fit(model: nn.Module, loss_fn: Callable, train_batches, n_steps: int, lr: fl
     weight_decay = check_real(weight_decay, "weight_decay", low=0)
     grad_clip = check_real(grad_clip, "grad_clip", low=0, low_open=True, allow_none=True)
     check_choice(schedule, "schedule", ("cosine", "step", "constant"))
-    seed = check_int(seed, "seed")
+    seed = check_int(seed, "seed", low=0, high=2**63 - 1)
+    keep_best = check_bool(keep_best, "keep_best")
+    progress = check_bool(progress, "progress")
     if callable(train_batches):
         draw = train_batches
     elif isinstance(train_batches, Iterable):
+        if isinstance(train_batches, Sized) and len(train_batches) == 0:
+            raise ValueError("train_batches is empty: give at least one batch, or a callable step -> batch.")
         source = train_batches
-        state = {"it": iter(source)}
+        state = {"it": iter(source), "drawn": 0}
 
         def draw(step):
             try:
-                return next(state["it"])
+                batch = next(state["it"])
             except StopIteration:
                 state["it"] = iter(source)
-                return next(state["it"])
+                try:
+                    batch = next(state["it"])
+                except StopIteration:
+                    raise ValueError(f"train_batches ran out after {state['drawn']} batches and cannot be "
+                                     "restarted (an iterator or generator is used once): give a list of batches "
+                                     "or a callable step -> batch.") from None
+            state["drawn"] += 1
+            return batch
     else:
         raise TypeError("train_batches must be a callable step -> batch or an iterable of batches, "
                         f"got {type(train_batches).__name__}.")
     if val_batches is not None:
+        if isinstance(val_batches, (str, bytes)) or not isinstance(val_batches, Iterable):
+            raise TypeError(f"val_batches must be an iterable of batches (a list) or None, got "
+                            f"{type(val_batches).__name__}.")
         val_batches = list(val_batches)
         if not val_batches:
             raise ValueError("val_batches is empty.")
@@ -208,6 +242,8 @@ def fit(model: nn.Module, loss_fn: Callable, train_batches, n_steps: int, lr: fl
                     group["lr"] = lr_at(step - 1)
                 batch = _to(draw(step - 1), device)
                 loss = loss_fn(model, batch)                     # forward
+                if step == 1:
+                    _check_loss(loss)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()                                  # backpropagation
                 if grad_clip is not None:
@@ -485,6 +521,21 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, images: torch.Tensor
         images = images[:, None]
     if images.ndim != 4 or images.shape[1] != 1 or images.shape[0] < 1 or images.is_complex():
         raise ValueError(f"images must be real images (N, H, W) or (N, 1, H, W), got shape {tuple(images.shape)}.")
+    lo, hi = float(images.min()), float(images.max())
+    if lo < 0 or hi > 1:
+        raise ValueError(f"images must lie in [0, 1], got values in [{lo:g}, {hi:g}] (divide 8-bit images by 255).")
+    if isinstance(generator, nn.Module):
+        was_training = generator.training
+        generator.eval()
+        try:
+            with torch.no_grad():
+                p = next(generator.parameters(), None)
+                probe = generator(torch.zeros(2, latent_dim, device=p.device if p is not None else "cpu"))
+        finally:
+            generator.train(was_training)
+        if tuple(probe.shape[-2:]) != tuple(images.shape[-2:]):
+            raise ValueError(f"images must have the generator's image size {tuple(probe.shape[-2:])}, got images "
+                             f"of shape {tuple(images.shape)}.")
     n_steps = check_int(n_steps, "n_steps", low=1)
     lr = check_real(lr, "lr", low=0, low_open=True)
     batch = check_int(batch, "batch", low=2)

@@ -9,8 +9,13 @@ import numpy as np
 __all__ = ["show", "to_numpy", "to_png"]
 
 
-def to_numpy(img) -> np.ndarray:
-    """A 2-D float ``ndarray`` from a tensor or array (complex shown as magnitude)."""
+def to_numpy(img, name: str = "img") -> np.ndarray:
+    """A 2-D float ``ndarray`` from a tensor or array (complex shown as magnitude).
+
+    ``name`` is the parameter named in error messages (a caller's own, e.g. ``images[2]``).
+    """
+    if img is None or isinstance(img, (str, bytes, bool, int, float, complex)):
+        raise TypeError(f"{name} must be a 2-D image (torch.Tensor or numpy array), got {type(img).__name__}.")
     try:
         import torch
         if isinstance(img, torch.Tensor):
@@ -24,7 +29,7 @@ def to_numpy(img) -> np.ndarray:
         img = np.abs(img)
     img = np.squeeze(img)
     if img.ndim != 2:
-        raise ValueError(f"expected a 2-D image (after squeezing), got shape {img.shape}.")
+        raise ValueError(f"{name} must be a 2-D image (after squeezing), got shape {img.shape}.")
     return img.astype(np.float64)
 
 
@@ -53,6 +58,9 @@ def show(images, titles=None, ncols: int | None = None, cmap: str = "gray", vmin
 
     if not isinstance(images, (list, tuple)):
         images = [images]
+    if not images:
+        raise ValueError("images must hold at least one image, got an empty sequence.")
+    images = [to_numpy(im, f"images[{i}]" if len(images) > 1 else "images") for i, im in enumerate(images)]
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"got {len(images)} images but {len(titles)} titles.")
     n = len(images)

@@ -154,3 +154,52 @@ def test_gan_test_images_start_selects_the_next_images_of_each_class():
         il.recipes.gan_test_images(5, start=int((labels == 0).sum()))
     with pytest.raises(ValueError, match="start"):
         il.recipes.gan_test_images(2, start=-1)
+
+
+# ------------------------------------------------------------------ a broken weights folder (issue 17)
+def _write_manifest(folder, text):
+    (folder / "MANIFEST.json").write_text(text)
+
+
+@pytest.mark.parametrize("text, says", [
+    ("{not json", "is not valid JSON"),
+    ("[1, 2, 3]", "must hold a JSON object"),
+    ('{"denoiser": 3}', "must be an object"),
+    ('{"denoiser": {"file": "denoiser.pt", "class": "DnCNN", "kwargs": {}}}', "has no sha256"),
+])
+def test_a_malformed_manifest_is_one_clear_error_naming_the_file(weights_dir, text, says):
+    _write_manifest(weights_dir, text)
+    for call in (pretrained.available, lambda: pretrained.load("denoiser"), lambda: pretrained.info("denoiser")):
+        with pytest.raises(pretrained.ManifestError, match=says) as info:
+            call()
+        assert "MANIFEST.json" in str(info.value)
+        assert isinstance(info.value, ValueError)
+
+
+def test_a_manifest_naming_an_unknown_class_is_refused(weights_dir):
+    manifest = json.loads((weights_dir / "MANIFEST.json").read_text())
+    manifest["denoiser"]["class"] = "os"
+    _write_manifest(weights_dir, json.dumps(manifest))
+    with pytest.raises(pretrained.ManifestError, match=r"MANIFEST.json names the class 'os'.*not a network"):
+        pretrained.load("denoiser")
+
+
+def test_a_folder_without_manifest_says_so(monkeypatch, tmp_path):
+    monkeypatch.setenv("INVLAB_WEIGHTS_DIR", str(tmp_path))
+    with pytest.raises(pretrained.ManifestError, match=r"no manifest: .*MANIFEST.json does not exist"):
+        pretrained.available()
+
+
+def test_verify_takes_one_name_or_a_list(weights_dir):
+    one = pretrained.verify("denoiser", evaluate=False)
+    assert [r["name"] for r in one] == ["denoiser"] and one[0]["ok"]
+    assert [r["name"] for r in pretrained.verify(["denoiser"], evaluate=False)] == ["denoiser"]
+    with pytest.raises(ValueError, match="names: unknown"):
+        pretrained.verify("denoise", evaluate=False)
+
+
+def test_load_refuses_a_device_it_cannot_use(weights_dir):
+    for bad in ("gpu9", "tpu", 3.5):
+        with pytest.raises(ValueError, match="device"):
+            pretrained.load("denoiser", device=bad)
+    assert next(pretrained.load("denoiser", device="cpu").parameters()).device.type == "cpu"

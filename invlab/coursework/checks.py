@@ -678,7 +678,9 @@ class StandInGenerator:
     """
 
     def __init__(self, latent_dim: int = 4, shape=(8, 8), seed: int = 5):
-        self.latent_dim, self.shape = int(latent_dim), tuple(shape)
+        from .._checks import check_int, check_shape
+
+        self.latent_dim, self.shape = check_int(latent_dim, "latent_dim", low=1), check_shape(shape, "shape", ndim=2)
         self.W, self.b = _standin_weights(self.latent_dim, math.prod(self.shape), seed)
 
     def __call__(self, z):

@@ -93,7 +93,7 @@ from pathlib import Path
 
 import torch
 
-from .._checks import check_int, check_real
+from .._checks import check_int, check_path, check_real
 from .checks import EXERCISES, _one_line
 from .student import lecture_exercises
 
@@ -149,7 +149,9 @@ def find_submissions(submissions, lectures: dict) -> list[_Job]:
     Files directly in ``submissions/``, hidden files and folders, and notebooks that match no
     lecture become jobs with a ``problem`` (reported as an error row, never run).
     """
-    root = Path(submissions)
+    root = check_path(submissions, "submissions")
+    if not root.is_dir():
+        raise FileNotFoundError(f"submissions must be a folder (SUBMISSIONS/<student>/<lecture>.ipynb), got {str(root)!r}.")
     jobs: list[_Job] = []
     for entry in sorted(root.iterdir(), key=lambda p: p.name):
         if entry.name.startswith("."):
@@ -446,7 +448,7 @@ def grade(submissions, out=None, lectures=None, timeout: float = 120.0, call_tim
     TypeError, ValueError
         For invalid limits or an unknown user.
     """
-    submissions = Path(submissions)
+    submissions = check_path(submissions, "submissions")
     if not submissions.is_dir():
         raise FileNotFoundError(f"submissions must be a folder (SUBMISSIONS/<student>/<lecture>.ipynb), got "
                                 f"{str(submissions)!r}.")
@@ -492,9 +494,15 @@ def grade(submissions, out=None, lectures=None, timeout: float = 120.0, call_tim
     return rows
 
 
+def _check_rows(rows) -> None:
+    if not isinstance(rows, (list, tuple)) or not all(isinstance(r, Row) for r in rows):
+        raise TypeError(f"rows must be a list of grader Rows (what grade() returns), got {rows!r:.60}.")
+
+
 def write_csv(rows: list[Row], path) -> Path:
     """Write the table as CSV (UTF-8, a header line), replacing ``path`` atomically."""
-    path = Path(path)
+    _check_rows(rows)
+    path = check_path(path, "path")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as f:
@@ -508,6 +516,8 @@ def write_csv(rows: list[Row], path) -> Path:
 
 def format_table(rows: list[Row], width: int = 80) -> str:
     """The table as aligned text (feedback shortened to ``width`` characters)."""
+    _check_rows(rows)
+    width = check_int(width, "width", low=10)
     head = ["student", "lecture", "exercise", "result", "feedback"]
     body = [[r.student, r.lecture, r.exercise, r.result,
              r.feedback if len(r.feedback) <= width else r.feedback[: width - 1] + "…"] for r in rows]

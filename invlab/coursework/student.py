@@ -36,6 +36,8 @@ from pathlib import Path
 
 import nbformat
 
+from .._checks import check_path
+
 __all__ = ["solution_functions", "lecture_exercises", "make_student_notebook", "write_student_versions",
            "STUB_TEMPLATE"]
 
@@ -88,9 +90,15 @@ def _is_solution_cell(cell) -> bool:
                                          or any(_BEGIN.match(l) for l in cell.source.splitlines()))
 
 
-def _read(nb):
+def _read(nb, name: str = "nb"):
+    """A notebook from a path or a notebook object; anything else is a ``TypeError`` naming ``nb``."""
     if isinstance(nb, (str, Path)):
+        if not Path(nb).is_file():
+            raise FileNotFoundError(f"{name}: notebook {str(nb)!r} not found.")
         return nbformat.read(str(nb), as_version=4)
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise TypeError(f"{name} must be a notebook (nbformat.NotebookNode) or the path of a .ipynb file, "
+                        f"got {type(nb).__name__}.")
     return nb
 
 
@@ -139,7 +147,7 @@ def lecture_exercises(lectures_dir) -> dict[str, list[str]]:
     FileNotFoundError
         If ``lectures_dir`` is not a folder.
     """
-    lectures_dir = Path(lectures_dir)
+    lectures_dir = check_path(lectures_dir, "lectures_dir")
     if not lectures_dir.is_dir():
         raise FileNotFoundError(f"lectures_dir must be a folder of notebooks, got {str(lectures_dir)!r}.")
     out = {}
@@ -253,6 +261,7 @@ def write_student_versions(source, out_dir) -> list[Path]:
         If ``out_dir`` is the source folder (the solutions would be overwritten), or for
         malformed markers.
     """
+    source, out_dir = check_path(source, "source"), check_path(out_dir, "out_dir")
     source, out_dir = Path(source), Path(out_dir)
     if source.is_dir():
         paths = sorted(p for p in source.glob("*.ipynb") if not p.name.startswith("."))

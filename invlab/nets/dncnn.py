@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from .._checks import check_bool, check_int
-from ._common import as_image_batch
+from ._common import as_image_batch, check_size_budget, gate
 
 __all__ = ["DnCNN", "noise_level_map"]
 
@@ -103,6 +103,7 @@ class DnCNN(nn.Module):
             raise ValueError(f"dilations must be {depth - 2} positive integers (one per hidden layer), "
                              f"got {dilations!r}.")
         check_bool(conditional, "conditional")
+        check_size_budget(DnCNN, channels=channels, width=width, depth=depth, dilations=dilations)
         self.channels, self.width, self.depth = int(channels), int(width), int(depth)
         self.dilations, self.conditional = tuple(int(d) for d in dilations), conditional
         layers = [nn.Conv2d(channels + int(conditional), width, 3, padding=1), nn.ReLU(inplace=True)]
@@ -138,6 +139,7 @@ class DnCNN(nn.Module):
             The denoised images, same shape as ``x``.
         """
         x, shape = as_image_batch(x, self.channels)
+        x, dtype = gate(self, x, "x")
         level = noise_level_map(x, sigma)  # validates sigma, also for a blind net
         inp = torch.cat([x, level], dim=1) if self.conditional else x
-        return (x - self.body(inp)).reshape(shape)
+        return (x - self.body(inp)).reshape(shape).to(dtype)

@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from .._checks import check_int
+from ._common import check_size_budget, gate
 
 __all__ = ["Generator", "Discriminator"]
 
@@ -70,6 +71,7 @@ class Generator(nn.Module):
         if refine and self.width % 2:
             raise ValueError(f"width must be even with refine=True (the 28x28 layer has width // 2 maps), got {width}.")
         self.refine = refine
+        check_size_budget(Generator, latent_dim=latent_dim, width=width, refine=refine)
         w = self.width
         self.project = nn.Sequential(nn.Linear(self.latent_dim, 2 * w * 7 * 7, bias=False),
                                      nn.BatchNorm1d(2 * w * 7 * 7), nn.ReLU(inplace=True))
@@ -104,10 +106,11 @@ class Generator(nn.Module):
         """
         if not isinstance(z, torch.Tensor):
             raise TypeError(f"z must be a torch.Tensor, got {type(z).__name__} (use torch.randn(B, latent_dim)).")
+        z, dtype = gate(self, z, "z")
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (B, {self.latent_dim}) (B, latent_dim), got {tuple(z.shape)}.")
         h = self.project(z).view(z.shape[0], 2 * self.width, 7, 7)
-        return self.body(h)
+        return self.body(h).to(dtype)
 
 
 class Discriminator(nn.Module):
@@ -126,6 +129,7 @@ class Discriminator(nn.Module):
     def __init__(self, width: int = 32):
         super().__init__()
         self.width = check_int(width, "width", low=1)
+        check_size_budget(Discriminator, width=width)
         w = self.width
         self.body = nn.Sequential(
             nn.Conv2d(1, w, 4, stride=2, padding=1), nn.LeakyReLU(0.2, inplace=True),       # 28 -> 14
@@ -149,10 +153,9 @@ class Discriminator(nn.Module):
         torch.Tensor
             Logits ``(B,)``; ``torch.sigmoid`` of them is :math:`D(x)`.
         """
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}.")
+        x, dtype = gate(self, x, "x")
         if x.ndim == 3:
             x = x[:, None]
         if x.ndim != 4 or tuple(x.shape[1:]) != (1, SIZE, SIZE):
             raise ValueError(f"x must have shape (B, 1, {SIZE}, {SIZE}) or (B, {SIZE}, {SIZE}), got {tuple(x.shape)}.")
-        return self.body(x).squeeze(1)
+        return self.body(x).squeeze(1).to(dtype)

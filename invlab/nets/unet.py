@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._checks import check_choice, check_int
-from ._common import as_image_batch, check_reconstructor_input
+from ._common import as_image_batch, check_reconstructor_input, check_size_budget, gate
 from .dncnn import noise_level_map
 
 __all__ = ["UNet", "UNetDenoiser", "UNetReconstructor"]
@@ -55,6 +55,7 @@ class UNet(nn.Module):
         self.out_channels = check_int(out_channels, "out_channels", low=1)
         self.width = check_int(width, "width", low=1)
         self.depth = check_int(depth, "depth", low=1)
+        check_size_budget(UNet, in_channels=in_channels, out_channels=out_channels, width=width, depth=depth)
         chans = [width * 2**level for level in range(depth)]
         self.down = nn.ModuleList([_double_conv(in_channels, chans[0])] +
                                   [_double_conv(chans[i - 1], chans[i]) for i in range(1, depth)])
@@ -81,8 +82,7 @@ class UNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, in_channels, H, W) -> (B, out_channels, H, W)``."""
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}.")
+        x, dtype = gate(self, x, "x")
         if x.ndim != 4 or x.shape[1] != self.in_channels:
             raise ValueError(f"x must be (B, {self.in_channels}, H, W), got shape {tuple(x.shape)}.")
         h, w = x.shape[-2:]
@@ -98,7 +98,7 @@ class UNet(nn.Module):
         skips.pop()
         for up, merge in zip(self.up, self.merge):
             x = merge(torch.cat([up(x), skips.pop()], dim=1))
-        return self.head(x)[..., :h, :w]
+        return self.head(x)[..., :h, :w].to(dtype)
 
 
 class UNetDenoiser(nn.Module):
@@ -140,7 +140,8 @@ class UNetDenoiser(nn.Module):
     def forward(self, x: torch.Tensor, sigma=0.0) -> torch.Tensor:
         """Denoise ``(B, C, H, W)`` (or ``(H, W)``, ``(B, H, W)`` single-channel) at noise level ``sigma``."""
         x, shape = as_image_batch(x, self.channels)
-        return (x - self.body(torch.cat([x, noise_level_map(x, sigma)], dim=1))).reshape(shape)
+        x, dtype = gate(self, x, "x")
+        return (x - self.body(torch.cat([x, noise_level_map(x, sigma)], dim=1))).reshape(shape).to(dtype)
 
 
 class UNetReconstructor(nn.Module):
@@ -187,7 +188,7 @@ class UNetReconstructor(nn.Module):
         torch.Tensor
             ``x`` of shape ``(..., H, W)`` (the batch dimensions of ``y``).
         """
-        y, batch = check_reconstructor_input(self, y, A)
+        y, batch, dtype = check_reconstructor_input(self, y, A)
         if self.input == "measurement":
             if A.out_shape != A.in_shape:
                 raise ValueError(f"input='measurement' needs measurements shaped like the image, but A maps "
@@ -196,4 +197,4 @@ class UNetReconstructor(nn.Module):
         else:
             z = A.adjoint(y)
         z4 = z.reshape(-1, 1, *A.in_shape)
-        return (z4 + self.body(z4)).reshape(batch + A.in_shape)
+        return (z4 + self.body(z4)).reshape(batch + A.in_shape).to(dtype)

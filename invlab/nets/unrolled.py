@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from .._checks import check_int, check_real
-from ._common import check_reconstructor_input
+from ._common import check_reconstructor_input, check_size_budget
 
 __all__ = ["UnrolledGD"]
 
@@ -89,6 +89,7 @@ class UnrolledGD(nn.Module):
         self.width = check_int(width, "width", low=1)
         self.depth = check_int(depth, "depth", low=2)
         self.step_init = check_real(step_init, "step_init", low=0, low_open=True)
+        check_size_budget(UnrolledGD, n_blocks=n_blocks, width=width, depth=depth)
         self.log_step = nn.Parameter(torch.full((self.n_blocks,), math.log(self.step_init)))
         self.cnns = nn.ModuleList([_block_cnn(self.width, self.depth) for _ in range(self.n_blocks)])
 
@@ -112,7 +113,7 @@ class UnrolledGD(nn.Module):
             return tikhonov(A, y, self.init_lam)
 
     def _run(self, y, A, n_blocks, step_scale, keep):
-        y, batch = check_reconstructor_input(self, y, A)
+        y, batch, dtype = check_reconstructor_input(self, y, A)
         n = self.n_blocks if n_blocks is None else check_int(n_blocks, "n_blocks", low=0)
         scale = check_real(step_scale, "step_scale", low=0)
         shape = batch + A.in_shape
@@ -125,7 +126,7 @@ class UnrolledGD(nn.Module):
             x = x - eta[j] * A._adjoint(A._forward(x) - y) - cnn
             if keep:
                 xs.append(x.detach().clone())
-        return xs if keep else x
+        return [xi.to(dtype) for xi in xs] if keep else x.to(dtype)
 
     def forward(self, y: torch.Tensor, A, n_blocks: int | None = None, step_scale: float = 1.0) -> torch.Tensor:
         """Reconstruct.

@@ -108,9 +108,13 @@ class Blur(LinearOperator):
     @classmethod
     def motion(cls, shape, length: int, angle: float = 0.0) -> "Blur":
         """Linear motion blur: a line of ``length`` pixels at ``angle`` degrees (anti-aliased)."""
+        shape = _shape2(shape, ndim=2)
         length = check_int(length, "length", low=1)
         angle = check_real(angle, "angle")
         size = length if length % 2 == 1 else length + 1
+        if size > min(shape):
+            raise ValueError(f"length must fit in the image: a line of {length} pixels needs a {size}x{size} kernel, "
+                             f"larger than the image shape {tuple(shape)} (length <= {_odd_below(min(shape))}).")
         k = torch.zeros((size, size), dtype=torch.float64)
         c = size // 2
         th = math.radians(angle)

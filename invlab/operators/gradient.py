@@ -87,12 +87,25 @@ def laplacian_spectrum(shape, device=None, dtype=torch.float64) -> torch.Tensor:
     return _SYMBOLS[key]
 
 
+def _check_field(t, name: str, ndim: int) -> None:
+    from .base import check_tensor
+
+    check_tensor(t, name)
+    if t.ndim < ndim:
+        raise ValueError(f"{name} must have at least {ndim} dimensions, got shape {tuple(t.shape)}.")
+
+
 def gradient_into(u: torch.Tensor, out: torch.Tensor, circular: bool) -> torch.Tensor:
     """Forward differences of ``u`` written into ``out`` ``(..., 2, H, W)``: a fast :math:`\\nabla u`.
 
     Same values as :class:`Gradient`, without allocation (the inner loop of the TV prox);
     with the Neumann boundary the last row/column of ``out`` must hold zeros (never written).
     """
+    _check_field(u, "u", 2)
+    _check_field(out, "out", 3)
+    if tuple(out.shape[-3:]) != (2,) + tuple(u.shape[-2:]):
+        raise ValueError(f"out must have shape (..., 2, H, W) = (..., 2, {u.shape[-2]}, {u.shape[-1]}), "
+                         f"got {tuple(out.shape)}.")
     torch.sub(u[..., 1:, :], u[..., :-1, :], out=out[..., 0, :-1, :])
     torch.sub(u[..., :, 1:], u[..., :, :-1], out=out[..., 1, :, :-1])
     if circular:
@@ -103,6 +116,9 @@ def gradient_into(u: torch.Tensor, out: torch.Tensor, circular: bool) -> torch.T
 
 def divergence(p: torch.Tensor, circular: bool) -> torch.Tensor:
     """Discrete divergence :math:`\\operatorname{div} p = -\\nabla^{\\top}p` of ``p`` ``(..., 2, H, W)``."""
+    _check_field(p, "p", 3)
+    if p.shape[-3] != 2:
+        raise ValueError(f"p must have shape (..., 2, H, W) (row and column components), got {tuple(p.shape)}.")
     pr, pc = p[..., 0, :, :], p[..., 1, :, :]
     d = pr + pc
     d[..., 1:, :] -= pr[..., :-1, :]

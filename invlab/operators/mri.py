@@ -15,14 +15,24 @@ from .simple import check_mask
 __all__ = ["MRI", "cartesian_mask", "fft2c", "ifft2c"]
 
 
+def _check_2d(x, name: str) -> None:
+    from .base import check_tensor
+
+    check_tensor(x, name)
+    if x.ndim < 2:
+        raise ValueError(f"{name} must have at least two dimensions (..., H, W), got shape {tuple(x.shape)}.")
+
+
 def fft2c(x: torch.Tensor) -> torch.Tensor:
     """Centred orthonormal DFT :math:`\\mathcal F x` on the last two dims (DC in the middle)."""
+    _check_2d(x, "x")
     x = torch.fft.ifftshift(x, dim=(-2, -1))
     return torch.fft.fftshift(torch.fft.fft2(x, norm="ortho"), dim=(-2, -1))
 
 
 def ifft2c(k: torch.Tensor) -> torch.Tensor:
     """Inverse of :func:`fft2c` (it is also its adjoint, the DFT being unitary)."""
+    _check_2d(k, "k")
     k = torch.fft.ifftshift(k, dim=(-2, -1))
     return torch.fft.fftshift(torch.fft.ifft2(k, norm="ortho"), dim=(-2, -1))
 

@@ -15,6 +15,10 @@ from .base import LinearOperator
 __all__ = ["GaussianSensing"]
 
 
+MAX_ENTRIES = 2**26
+"""The largest sensing matrix :class:`GaussianSensing` builds (67 M entries, 512 MB in float64)."""
+
+
 class GaussianSensing(LinearOperator):
     """:math:`m` random Gaussian measurements of an image: :math:`Ax = M\\,\\mathrm{vec}(x)`.
 
@@ -61,6 +65,10 @@ class GaussianSensing(LinearOperator):
     def __init__(self, m: int, shape, seed=0):
         m = check_int(m, "m", low=1)
         shape = check_shape(shape, "shape", ndim=2)
+        if m * shape[0] * shape[1] > MAX_ENTRIES:
+            raise ValueError(f"m = {m} measurements of a {shape[0]}x{shape[1]} image need a {m} x "
+                             f"{shape[0] * shape[1]} matrix ({m * shape[0] * shape[1]:,} entries); at most "
+                             f"{MAX_ENTRIES:,} are allowed (lower m).")
         g = make_generator(seed)
         super().__init__(shape, (m,))
         self.m = m

@@ -61,6 +61,8 @@ from pathlib import Path
 
 import nbformat
 
+from .._checks import check_bool, check_int, check_path
+
 __all__ = ["app_notebook", "cell_roles", "build_app", "build_all", "resolve_lecture", "lectures_dir",
            "voila_command", "voila_env", "install_template", "TEMPLATE_NAME", "TEMPLATE_ROOT", "DEFAULT_BUILD_DIR", "DEFAULT_PORT"]
 
@@ -194,9 +196,22 @@ def _names(source: str) -> tuple[set[str], set[str], set[str]] | None:
     return may, surely, free
 
 
+def _as_notebook(nb):
+    """A notebook object from a notebook or the path of a ``.ipynb`` file (``nb`` named in errors)."""
+    if isinstance(nb, (str, os.PathLike)):
+        if not Path(nb).is_file():
+            raise FileNotFoundError(f"nb: notebook {str(nb)!r} not found.")
+        return nbformat.read(str(nb), as_version=4)
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise TypeError(f"nb must be a notebook (nbformat.NotebookNode) or the path of a .ipynb file, "
+                        f"got {type(nb).__name__}.")
+    return nbformat.from_dict(nb)
+
+
 def cell_roles(nb) -> list[str | None]:
     """The role of each cell in the app version: ``show``, ``listing``, ``output``, ``silent``
     or ``skip`` for code cells (see the module docstring), None for the others."""
+    nb = _as_notebook(nb)
     cells = nb.cells
     roles: list[str | None] = [None] * len(cells)
     needed: set[str] = set()
@@ -301,8 +316,7 @@ def app_notebook(nb):
         Cells in the same order: markdown as the app shows it, code cells wrapped so that only
         what the app shows is displayed, left-out cells removed or run silently; no outputs.
     """
-    if isinstance(nb, (str, Path)):
-        nb = nbformat.read(str(nb), as_version=4)
+    nb = _as_notebook(nb)
     roles = cell_roles(nb)
     out = copy.deepcopy(nb)
     cells = [nbformat.v4.new_code_cell(SETUP_SOURCE, metadata={"invlab_app": SETUP})]
@@ -343,7 +357,7 @@ def lectures_dir() -> Path:
 
 def resolve_lecture(lecture: str | os.PathLike) -> Path:
     """A lecture notebook from its number (``"1"``, ``"01"``), its stem or a path."""
-    p = Path(lecture)
+    p = check_path(lecture, "lecture")
     if p.suffix == ".ipynb":
         if not p.is_file():
             raise FileNotFoundError(f"lecture notebook {str(p)!r} not found.")
@@ -376,8 +390,13 @@ def build_app(lecture, out_dir: str | os.PathLike = DEFAULT_BUILD_DIR) -> Path:
 
 def build_all(out_dir: str | os.PathLike = DEFAULT_BUILD_DIR, folder: str | os.PathLike | None = None) -> list[Path]:
     """Write the app version of every ``*.ipynb`` in ``folder`` (default: the lectures)."""
-    folder = Path(folder) if folder is not None else lectures_dir()
-    return [build_app(p, out_dir) for p in sorted(folder.glob("*.ipynb"))]
+    folder = check_path(folder, "folder") if folder is not None else lectures_dir()
+    if not folder.is_dir():
+        raise ValueError(f"folder {str(folder)!r} does not exist (it should hold the lecture notebooks).")
+    found = sorted(folder.glob("*.ipynb"))
+    if not found:
+        raise ValueError(f"folder {str(folder)!r} holds no .ipynb notebook to build.")
+    return [build_app(p, out_dir) for p in found]
 
 
 # --------------------------------------------------------------------------- Voilà
@@ -391,6 +410,7 @@ def install_template(prefix: str | os.PathLike | None = None) -> Path:
     import shutil
 
     src = TEMPLATE_ROOT / "voila" / "templates" / TEMPLATE_NAME
+    prefix = check_path(prefix, "prefix", allow_none=True)
     dst = Path(prefix if prefix is not None else sys.prefix) / "share" / "jupyter" / "voila" / "templates" / TEMPLATE_NAME
     if dst.exists():
         shutil.rmtree(dst)
@@ -400,6 +420,8 @@ def install_template(prefix: str | os.PathLike | None = None) -> Path:
 
 def voila_env(base: dict | None = None) -> dict:
     """The environment for Voilà: ``JUPYTER_PATH`` starts with :data:`TEMPLATE_ROOT`."""
+    if base is not None and not isinstance(base, dict):
+        raise TypeError(f"base must be a dict of environment variables or None (os.environ), got {type(base).__name__}.")
     env = dict(os.environ if base is None else base)
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(TEMPLATE_ROOT), env.get("JUPYTER_PATH", "")) if p)
     env.pop("MPLBACKEND", None)  # inline figures would vanish with Agg
@@ -413,8 +435,13 @@ def voila_command(target: str | os.PathLike, port: int = DEFAULT_PORT, open_brow
     Offline: the ``invlab`` template asks no other host for anything; widget code comes from the
     installed JupyterLab extensions. Tracebacks are shown (a lecturer should see what failed).
     """
+    port = check_int(port, "port", low=1, high=65535)
+    check_bool(open_browser, "open_browser")
+    check_bool(preheat, "preheat")
+    if not isinstance(ip, str) or not ip:
+        raise TypeError(f"ip must be a host address such as '127.0.0.1' or '0.0.0.0', got {ip!r}.")
     cmd = [sys.executable, "-m", "voila", str(target),
-           f"--port={int(port)}", f"--Voila.ip={ip}", "--Voila.port_retries=0",
+           f"--port={port}", f"--Voila.ip={ip}", "--Voila.port_retries=0",
            f"--template={TEMPLATE_NAME}", "--theme=light",
            "--VoilaConfiguration.show_tracebacks=True",
            "--VoilaConfiguration.show_margins=True"]

@@ -34,7 +34,8 @@ from pathlib import Path
 
 import torch
 
-__all__ = ["available", "load", "info", "verify", "train", "training_record", "WEIGHTS_DIR", "WeightsChecksumError"]
+__all__ = ["available", "load", "info", "verify", "train", "training_record", "WEIGHTS_DIR", "WeightsChecksumError",
+           "ManifestError"]
 
 
 def _weights_dir() -> Path:
@@ -50,11 +51,42 @@ class WeightsChecksumError(RuntimeError):
     """A weights file does not have the sha256 recorded in the manifest."""
 
 
-def _manifest(folder: Path | None = None) -> dict:
+class ManifestError(ValueError):
+    """The weights folder's ``MANIFEST.json`` is missing or malformed (the message names the file)."""
+
+
+_ENTRY_KEYS = ("file", "sha256", "class", "kwargs")
+
+
+def _manifest(folder: Path | None = None, missing_ok: bool = False) -> dict:
+    """The manifest ``{name: entry}``, each entry checked for the keys :func:`load` needs.
+
+    Raises :class:`ManifestError` naming ``MANIFEST.json`` for a missing file (unless
+    ``missing_ok``: :func:`train` starts a new folder), invalid JSON, a manifest that is not an
+    object of objects, or an entry without its file, sha256, class or constructor arguments.
+    """
     path = (folder or _weights_dir()) / "MANIFEST.json"
     if not path.is_file():
-        return {}
-    return json.loads(path.read_text())
+        if missing_ok:
+            return {}
+        raise ManifestError(f"no manifest: {path} does not exist (restore data/weights/ from git, or point "
+                            "INVLAB_WEIGHTS_DIR at a folder made by `python -m invlab.pretrained train NAME --out`).")
+    try:
+        manifest = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ManifestError(f"{path} is not valid JSON ({err}); restore it from git.") from None
+    if not isinstance(manifest, dict):
+        raise ManifestError(f"{path} must hold a JSON object {{name: entry}}, got a {type(manifest).__name__}.")
+    for name, entry in manifest.items():
+        if not isinstance(entry, dict):
+            raise ManifestError(f"{path}: the entry {name!r} must be an object, got {type(entry).__name__}.")
+        missing = [k for k in _ENTRY_KEYS if k not in entry]
+        if missing:
+            raise ManifestError(f"{path}: the entry {name!r} has no {', '.join(missing)} (each entry needs "
+                                f"{', '.join(_ENTRY_KEYS)}).")
+        if not isinstance(entry["kwargs"], dict):
+            raise ManifestError(f"{path}: the entry {name!r} has kwargs {entry['kwargs']!r}; they must be an object.")
+    return manifest
 
 
 def available() -> list[str]:
@@ -69,8 +101,8 @@ def _check_name(name) -> dict:
 
         hint = (f" It has a recipe: make it with `python -m invlab.pretrained train {name}`."
                 if isinstance(name, str) and name in RECIPES else "")
-        raise ValueError(f"unknown pretrained network {name!r}; available: {', '.join(sorted(entries)) or 'none'}."
-                         + hint)
+        raise ValueError(f"name must be a shipped network, got {name!r}; available: "
+                         f"{', '.join(sorted(entries)) or 'none'}." + hint)
     return entries[name]
 
 
@@ -86,8 +118,23 @@ def _sha256(data: bytes) -> str:
 def _build(entry: dict) -> torch.nn.Module:
     from .. import nets
 
-    cls = getattr(nets, entry["class"])
+    cls = getattr(nets, str(entry["class"]), None)
+    if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
+        raise ManifestError(f"{_weights_dir() / 'MANIFEST.json'} names the class {entry['class']!r}, which is not a "
+                            f"network in invlab.nets ({', '.join(nets.__all__)}).")
     return cls(**entry["kwargs"])
+
+
+def _check_device(device) -> torch.device:
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device must be a torch device such as 'cpu' or 'cuda', got {device!r}.") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} asks for CUDA, which this machine does not have; use 'cpu'.")
+    if dev.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device must be 'cpu', 'cuda' or 'mps', got {device!r}.")
+    return dev
 
 
 def load(name: str, device="cpu") -> torch.nn.Module:
@@ -103,6 +150,7 @@ def load(name: str, device="cpu") -> torch.nn.Module:
         The file's sha256 differs from the manifest's (corrupted, truncated or replaced):
         the message names the file and both hashes.
     """
+    device = _check_device(device)
     entry = _check_name(name)
     state = _read_checked(name, entry["file"], entry["sha256"], entry)
     model = _build(entry)
@@ -210,7 +258,7 @@ def train(name: str, n_steps: int | None = None, folder: Path | None = None, pro
         entry["record"] = {"file": f"{name}.record.pt", "sha256": _sha256(rec), "bytes": len(rec),
                            "keys": sorted(record)}
         files[entry["record"]["file"]] = rec
-    manifest = _manifest(folder)
+    manifest = _manifest(folder, missing_ok=True)
     manifest[name] = entry
     for cname, (cmodel, description) in companions.items():
         craw = _serialise(cmodel)
@@ -226,13 +274,24 @@ def train(name: str, n_steps: int | None = None, folder: Path | None = None, pro
 
 
 def verify(names=None, evaluate: bool = True) -> list[dict]:
-    """Check every shipped file: sha256, load, and (``evaluate=True``) the held-out metric again.
+    """Check shipped files: sha256, load, and (``evaluate=True``) the held-out metric again.
+
+    ``names`` is one name, a list of names, or ``None`` for every shipped network.
 
     Returns one row per network: ``name``, ``ok``, ``metric``, ``manifest`` (recorded),
     ``measured`` and ``diff`` (dB or the metric's unit).
     """
     from ..recipes import RECIPES
 
+    if isinstance(names, str):
+        names = [names]
+    elif names is not None:
+        if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+            raise TypeError(f"names must be a name, a list of names or None (all), got {names!r}.")
+    if names is not None:
+        unknown = [n for n in names if n not in available()]
+        if unknown:
+            raise ValueError(f"names: unknown pretrained network(s) {unknown}; available: {', '.join(available())}.")
     rows = []
     for name in names or available():
         entry = info(name)
@@ -285,7 +344,7 @@ def _main(argv=None) -> int:
         return 1 if bad else 0
     if "INVLAB_NUM_THREADS" not in os.environ:  # training: use every core (a laptop has no browser to share with)
         torch.set_num_threads(os.cpu_count() or 1)
-    old = _manifest().get(args.name)
+    old = _manifest(missing_ok=True).get(args.name)
     entry = train(args.name, n_steps=args.steps, folder=args.out)
     m = entry["metric"]
     print(f"{args.name}: {m} = {entry['metrics'][m]} (manifest before: "

@@ -22,16 +22,19 @@ from .linear import tikhonov
 
 __all__ = ["pnp", "csgm"]
 
+MAX_CANDIDATES = 65_536
+"""The most starting codes :func:`csgm` screens (or restarts it runs) in one batch."""
+
 
 def _denoise(denoiser, z: torch.Tensor, sigma: float) -> torch.Tensor:
     """``denoiser`` applied to images ``(..., H, W)`` as a ``(N, 1, H, W)`` batch, shape checked."""
     shape = z.shape
+    batch = z.reshape(-1, 1, *shape[-2:])
     with torch.no_grad():
-        out = denoiser(z.reshape(-1, 1, *shape[-2:]), sigma)
-    if not isinstance(out, torch.Tensor) or out.numel() != z.numel():
-        raise ValueError(f"denoiser returned {getattr(out, 'shape', type(out).__name__)} for an input of shape "
-                         f"{tuple(z.reshape(-1, 1, *shape[-2:]).shape)}; it must return the same shape "
-                         "(denoiser(x, sigma) -> x).")
+        out = denoiser(batch, sigma)
+    if not isinstance(out, torch.Tensor) or out.shape != batch.shape:
+        raise ValueError(f"denoiser returned {tuple(getattr(out, 'shape', ())) or type(out).__name__} for an input "
+                         f"of shape {tuple(batch.shape)}; it must return the same shape (denoiser(x, sigma) -> x).")
     if not torch.isfinite(out).all():
         raise FloatingPointError("the denoiser returned NaN or inf.")
     return out.reshape(shape)
@@ -116,6 +119,13 @@ def pnp(A: LinearOperator, y: torch.Tensor, denoiser, sigma: float = 0.03, n_ite
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable (k, x) or None, got {type(callback).__name__}.")
     sigma = check_real(sigma, "sigma", low=0)
+    # every parameter is checked, whichever method uses it
+    noise = None if noise is None else check_real(noise, "noise", low=0)
+    sigma_start = check_real(sigma_start, "sigma_start", low=0)
+    weight = _check_positive(weight, "weight")
+    if isinstance(A, LinearOperator) and A.is_complex:
+        raise ValueError(f"A must be a real operator for pnp (the denoiser works on real images), got {A!r}; "
+                         "for MRI, reconstruct the magnitude with a real model instead.")
     x, history = _setup(A, y, x0, x_true, keep_every, n_iter)
     if not torch.isfinite(y).all():
         raise ValueError("y contains NaN or inf.")
@@ -130,9 +140,7 @@ def pnp(A: LinearOperator, y: torch.Tensor, denoiser, sigma: float = 0.03, n_ite
             if _record(history, k, x, objective(A, y, None, 0.0, x), x_true, keep_every, callback):
                 break
         return x, history
-    noise = sigma if noise is None else check_real(noise, "noise", low=0)
-    sigma_start = check_real(sigma_start, "sigma_start", low=0)
-    weight = _check_positive(weight, "weight")
+    noise = sigma if noise is None else noise
     if sigma <= 0 or noise <= 0:
         raise ValueError(f"method='hqs' needs sigma > 0 and noise > 0, got sigma={sigma!r}, noise={noise!r}.")
     sigma_start = max(sigma_start, sigma)
@@ -234,8 +242,8 @@ def csgm(A: LinearOperator, y: torch.Tensor, generator, n_iter: int = 500, resta
                         f"(B, latent_dim)), got latent_dim={latent_dim!r}.")
     check_tensor(y, "y", A.out_shape)
     n_iter = _check_n_iter(n_iter)
-    restarts = check_int(restarts, "restarts", low=1)
-    candidates = check_int(candidates, "candidates", low=1)
+    restarts = check_int(restarts, "restarts", low=1, high=MAX_CANDIDATES)
+    candidates = check_int(candidates, "candidates", low=1, high=MAX_CANDIDATES)
     if candidates < restarts:
         raise ValueError(f"candidates must be >= restarts (the starts are the best restarts={restarts} of the "
                          f"candidates), got candidates={candidates}.")

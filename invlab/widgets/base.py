@@ -4,13 +4,19 @@ from __future__ import annotations
 import ipywidgets as W
 
 from .. import metrics
+from .._checks import check_real
 from ..viz import to_png
 
 __all__ = ["ImageRow", "AxesView", "log_slider", "psnr_note", "PlotImage", "label_log_axis"]
 
 
-def _check_positive_int(value, name: str, minimum: int = 1) -> int:
-    """``value`` as an int >= ``minimum``, or a ValueError/TypeError naming ``name``."""
+#: The largest image side, display width or count a panel accepts: a panel's arrays grow with its
+#: square (a 10**6-pixel side would ask for terabytes), and nothing on a screen needs more.
+MAX_PANEL_VALUE = 4096
+
+
+def _check_positive_int(value, name: str, minimum: int = 1, maximum: int = MAX_PANEL_VALUE) -> int:
+    """``value`` as an int in ``[minimum, maximum]``, or a ValueError/TypeError naming ``name``."""
     import numbers
 
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -18,6 +24,8 @@ def _check_positive_int(value, name: str, minimum: int = 1) -> int:
     value = int(value)
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value}.")
+    if value > maximum:
+        raise ValueError(f"{name} must be an integer <= {maximum} (a panel's arrays grow with it), got {value}.")
     return value
 
 
@@ -204,6 +212,8 @@ def _upscale_nearest(img, width: int):
 def log_slider(description: str, value: float, min_exp: float, max_exp: float, step: float = 0.05,
                **kwargs) -> W.FloatLogSlider:
     """A logarithmic slider for a regularisation weight :math:`\\lambda \\in [10^{a}, 10^{b}]`."""
+    min_exp, max_exp = check_real(min_exp, "min_exp"), check_real(max_exp, "max_exp")
+    value, step = check_real(value, "value", low=0, low_open=True), check_real(step, "step", low=0, low_open=True)
     if not (min_exp < max_exp):
         raise ValueError(f"min_exp must be < max_exp, got {min_exp} and {max_exp}.")
     if not (10**min_exp <= value <= 10**max_exp):
@@ -236,8 +246,8 @@ def label_log_axis(axis, lo: float, hi: float) -> None:
 
     import matplotlib.ticker as mt
 
-    if not (lo > 0 and hi > 0 and math.isfinite(lo) and math.isfinite(hi)):
-        raise ValueError(f"lo and hi must be finite and > 0, got {lo!r}, {hi!r}.")
+    lo = check_real(lo, "lo", low=0, low_open=True)
+    hi = check_real(hi, "hi", low=0, low_open=True)
     decades = math.log10(max(hi, lo) / min(hi, lo))
     if decades <= 1.2:
         subs = (1.0, 2.0, 3.0, 5.0)

@@ -19,8 +19,10 @@ import numpy as np
 import torch
 
 from .. import analysis, data, metrics, noise, regularisers, solvers
+from .._checks import check_int, check_real
 from ..recipes import PNP_SETTINGS
 from .. import operators as op
+from ..operators import check_tensor
 from .base import ImageRow, IterationScrubber, _check_positive_int, psnr_note
 
 __all__ = ["DenoiserPanel", "PnPPanel", "PnPTasksPanel", "centre_crop", "tv_baseline", "TV_LAMBDAS"]
@@ -31,6 +33,7 @@ TV_LAMBDAS = tuple(float(v) for v in np.logspace(-4, -2, 9))
 
 def centre_crop(x: torch.Tensor, size: int) -> torch.Tensor:
     """The central ``size x size`` part of an image ``(..., H, W)`` (a smaller field of view, same scale)."""
+    check_tensor(x, "x")
     size = _check_positive_int(size, "size")
     H, W_ = x.shape[-2:]
     if size > min(H, W_):
@@ -64,6 +67,8 @@ def tv_baseline(A, y: torch.Tensor, x_true: torch.Tensor, lams=TV_LAMBDAS, n_ite
     dict
         ``"x"`` (clipped best reconstruction), ``"lam"``, ``"psnr"`` (of ``"x"``).
     """
+    if isinstance(lams, (str, bytes)) or not hasattr(lams, "__len__") or len(lams) == 0:
+        raise TypeError(f"lams must be a non-empty sequence of λ values, got {lams!r}.")
     sweep = analysis.psnr_vs_lambda(A, y, x_true, list(lams), reg=regularisers.TV(boundary="circular"),
                                     n_iter=n_iter)
     x = sweep["best_x"].clamp(0, 1)
@@ -116,7 +121,9 @@ class DenoiserPanel(W.VBox):
                  seed: int = 0):
         if not callable(denoiser):
             raise TypeError(f"denoiser must be callable (x, sigma) -> x, got {type(denoiser).__name__}.")
-        self.denoiser, self.size, self.seed = denoiser, _check_positive_int(size, "size", minimum=16), seed
+        self.denoiser, self.size = denoiser, _check_positive_int(size, "size", minimum=16)
+        self.seed = check_int(seed, "seed", low=0)
+        sigma = check_real(sigma, "sigma", low=0.01, high=0.2)   # the slider's range
         _test_image(image, self.size)  # validates the name
         self.sigma = W.FloatSlider(value=sigma, min=0.01, max=0.2, step=0.01, description="noise σ",
                                    readout_format=".2f", continuous_update=False)

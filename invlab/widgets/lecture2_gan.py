@@ -15,6 +15,8 @@ import numpy as np
 import torch
 
 from .. import analysis, metrics, solvers
+from .._checks import check_choice, check_int
+from ..operators import check_tensor
 from ..recipes import CS_NOISE, cs_measurements, csgm_lam_z
 from .base import ImageRow, PlotImage, _check_positive_int
 from .lecture2 import _info
@@ -24,6 +26,7 @@ __all__ = ["GANTrainingPanel", "sample_grid", "cs_sweep", "crossover_plot", "CSG
 
 def sample_grid(samples: torch.Tensor, ncols: int = 4, pad: int = 1) -> torch.Tensor:
     """Tile ``(N, 1, h, w)`` (or ``(N, h, w)``) images into one ``(rows*(h+pad)-pad, ...)`` image."""
+    check_tensor(samples, "samples")
     s = samples.float()
     if s.ndim == 4:
         s = s[:, 0]
@@ -63,6 +66,9 @@ class GANTrainingPanel(W.VBox):
     """
 
     def __init__(self, record: dict, width: int = 240, smooth: int = 25):
+        if not isinstance(record, dict):
+            raise TypeError(f"record must be a dict (fit_gan's history or pretrained.training_record(name)), "
+                            f"got {type(record).__name__}.")
         for key in ("step", "d_loss", "g_loss", "d_real", "d_fake", "samples", "sample_step"):
             if key not in record:
                 raise ValueError(f"record has no {key!r}: pass fit_gan's history or pretrained.training_record(name).")
@@ -127,6 +133,7 @@ def cs_sweep(generator, x: torch.Tensor, m_values, restarts: int = 3, n_iter: in
     dict
         ``"m"``; ``"csgm"``, ``"baseline"``: ``(len(m), N)`` PSNR arrays; ``"baseline_name"``.
     """
+    m_values = _int_options(m_values, "m_values", low=1)
     out = {"m": [int(m) for m in m_values], "csgm": [], "baseline": [], "baseline_name": baseline}
     for m in out["m"]:
         A, y = cs_measurements(m, x, seed + m)
@@ -144,6 +151,9 @@ def crossover_plot(sweep: dict, plateau: float | None = None, width: int | None 
     ``plateau``: the generator's representation error (mean PSNR of the best :math:`G(z)`),
     drawn as a dashed line: CSGM cannot rise above it however many measurements it gets.
     """
+    if not isinstance(sweep, dict) or not {"m", "csgm", "baseline"} <= set(sweep):
+        raise TypeError(f"sweep must be the dict cs_sweep returns (keys m, csgm, baseline, ...), got "
+                        f"{type(sweep).__name__}{' with keys ' + str(sorted(sweep)) if isinstance(sweep, dict) else ''}.")
     plot = PlotImage(figsize=(6.0, 3.4), dpi=80, width=width)
     ax = plot.ax
     m = np.asarray(sweep["m"])
@@ -164,6 +174,16 @@ def crossover_plot(sweep: dict, plateau: float | None = None, width: int | None 
     plot.finish()
     plot.refresh(full=True)
     return plot
+
+
+def _int_options(values, name: str, low: int, high: int | None = None) -> tuple:
+    """A non-empty sequence of integers in ``[low, high]`` (a control's options), as a tuple."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of integers, got {values!r}.")
+    values = tuple(values)
+    if not values:
+        raise ValueError(f"{name} must hold at least one value, got an empty sequence.")
+    return tuple(check_int(v, name, low=low, high=high) for v in values)
 
 
 class CSGMPanel(W.VBox):
@@ -194,6 +214,18 @@ class CSGMPanel(W.VBox):
     def __init__(self, generator, images: torch.Tensor, m_values=(25, 50, 100, 200, 400, 600),
                  restarts=(1, 3, 5, 10), baseline: str = "tv", width: int = 168, seed: int = 0, n_iter: int = 300,
                  candidates: int = 256):
+        if not callable(generator) or not isinstance(getattr(generator, "latent_dim", None), int):
+            raise TypeError(f"generator must be callable generator(z) -> x with an int latent_dim, got "
+                            f"{type(generator).__name__}.")
+        check_tensor(images, "images")
+        if images.ndim != 3 or len(images) == 0 or images.is_complex():
+            raise ValueError(f"images must be a non-empty real stack (N, H, W), got shape {tuple(images.shape)}.")
+        m_values = _int_options(m_values, "m_values", low=1, high=images.shape[-1] * images.shape[-2] * 4)
+        restarts = _int_options(restarts, "restarts", low=1)
+        if len(m_values) < 2:
+            raise ValueError(f"m_values must offer at least two numbers of measurements, got {m_values!r}.")
+        check_choice(baseline, "baseline", ("tv", "wavelet"))
+        seed, n_iter = check_int(seed, "seed", low=0), check_int(n_iter, "n_iter", low=1)
         self.generator, self.images = generator, images
         self.candidates = _check_positive_int(candidates, "candidates")
         if self.candidates < max(restarts):

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from .. import data, metrics, noise, solvers
+from .._checks import check_real
 from .. import operators as op
 from ..recipes import DEBLUR_BLUR, DEBLUR_NOISE, PNP_SETTINGS
 from .base import ImageRow, IterationScrubber, PlotImage, _check_positive_int
@@ -72,6 +73,16 @@ def deblurring_methods(unet, unrolled, denoiser) -> dict:
             METHOD_NAMES[2]: (pnp, _n_params(denoiser)), METHOD_NAMES[3]: (net_of(unrolled), _n_params(unrolled))}
 
 
+def _check_methods(methods, need=()) -> None:
+    """``methods`` as :func:`deblurring_methods` builds it: ``{name: (reconstruct, parameters)}``."""
+    if not isinstance(methods, dict) or not methods:
+        raise TypeError(f"methods must be a non-empty dict {{name: (reconstruct, parameters)}} as "
+                        f"deblurring_methods returns, got {methods!r:.60}.")
+    missing = [m for m in need if m not in methods]
+    if missing:
+        raise ValueError(f"methods has no {', '.join(map(repr, missing))}; it needs {list(need)}.")
+
+
 def compare_methods(methods: dict, A, x_true: torch.Tensor, y: torch.Tensor, noise_level: float = DEBLUR_NOISE,
                     names=None) -> dict:
     """Run every method on every image; PSNR, SSIM and wall time of each.
@@ -96,6 +107,7 @@ def compare_methods(methods: dict, A, x_true: torch.Tensor, y: torch.Tensor, noi
         (seconds: the reconstruction alone, one call per image; for TV the solve at the chosen
         :math:`\\lambda` and the search over the grid together); ``"parameters"``: ``{method: int}``.
     """
+    _check_methods(methods)
     out = {"x": {}, "psnr": {}, "ssim": {}, "seconds": {}, "parameters": {},
            "names": list(names) if names is not None else [str(i) for i in range(len(x_true))]}
     for m, (fn, n_par) in methods.items():
@@ -153,8 +165,13 @@ class MethodComparisonPanel(W.VBox):
     """
 
     def __init__(self, result: dict, x_true: torch.Tensor, y: torch.Tensor, width: int = 256, error_max: float = 0.2):
+        if not isinstance(result, dict) or not {"names", "x", "psnr"} <= set(result):
+            raise TypeError(f"result must be the dict compare_methods returns (keys names, x, psnr, ...), got "
+                            f"{type(result).__name__}{' with keys ' + str(sorted(result)) if isinstance(result, dict) else ''}.")
+        if not result["x"] or not result["names"]:
+            raise ValueError("result holds no method or no image: run compare_methods on at least one of each.")
         self.result, self.x_true, self.y = result, x_true, y
-        self.error_max = float(error_max)
+        self.error_max = check_real(error_max, "error_max", low=0, low_open=True)
         names = result["names"]
         self.method = W.ToggleButtons(options=list(result["x"]), style={"button_width": "200px"})
         self.image = W.Dropdown(options=list(names), value=names[0], description="image")
@@ -211,6 +228,7 @@ class NoiseRobustnessPanel(W.VBox):
     def __init__(self, methods: dict, image: str = "camera", size: int = 128,
                  levels=(0.0025, 0.005, 0.01, 0.02, 0.03, 0.05), curve: dict | None = None, width: int = 200,
                  seed: int = 0):
+        _check_methods(methods, need=self.SHOWN)
         self.methods = {m: methods[m][0] for m in self.SHOWN}
         self.x_true = _test_image(image, size)
         n = self.x_true.shape[-1]
