@@ -1,10 +1,10 @@
 """Session plumbing for ``pytest tests lectures`` (the README's test command).
 
 The numerical-path guard (``scripts/check_numerical_paths.py``, issue 16) re-runs the lectures'
-checked cells with the math libraries on another code path. It is started in the background when
-the first lecture notebook starts, so it runs on the second core beside the main run's own
-notebooks (both are single-threaded), and ``tests/test_numerical_paths.py``, moved to the end of
-the session, waits for it and reports its result.
+checked cells with the math libraries on another code path. It is started in the background with
+the first test that is not a browser test, so it runs on the second core while the main run goes
+through the unit tests on one core, and ``tests/test_numerical_paths.py``, moved to the end of the
+session, waits for it and reports its result.
 """
 import importlib.util
 import tempfile
@@ -47,7 +47,9 @@ def start_guard(config):
 
 
 def pytest_runtest_setup(item):
-    if str(item.fspath).endswith(".ipynb"):
+    # start with the first test after the browser tests (which use both cores themselves): the
+    # unit tests that follow run on one core, so the guard's kernels get the other one
+    if item.get_closest_marker("browser") is None:
         start_guard(item.config)
 
 

@@ -531,6 +531,7 @@ CASES += [
     ("label_log_axis.lo", lambda v: WB.label_log_axis(__import__("matplotlib.pyplot").pyplot.figure().gca().xaxis, v, 1.0),
      "lo", "positive"),
     ("psnr_note.x_true", lambda v: WB.psnr_note(X, v), "x_true", "image"),
+    ("LatestWins.compute", lambda v: WB.LatestWins(v, print), "compute", "callback"),
     # app view, coursework, grading
     ("app_notebook.nb", lambda v: present.app_notebook(v), "nb", _BAD_NB),
     ("cell_roles.nb", lambda v: present.cell_roles(v), "nb", _BAD_NB),

@@ -1,7 +1,7 @@
 """Issue 16: the lectures' checked outputs hold on another floating-point path.
 
 The guard itself is ``scripts/check_numerical_paths.py``; ``conftest.py`` starts it in the
-background with the first lecture notebook, and the test here (run last) waits for its verdict.
+background with the first non-browser test, and the test here (run last) waits for its verdict.
 """
 import importlib.util
 from pathlib import Path

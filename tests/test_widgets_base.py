@@ -30,3 +30,128 @@ def test_iteration_scrubber_needs_stored_iterates():
     with pytest.raises(ValueError, match="keep_every"):
         widgets.IterationScrubber(hist)
     assert torch.isfinite(torch.tensor(hist["objective"])).all()
+
+
+# ------------------------------------------------------------------ latest wins (issue 18)
+import threading  # noqa: E402
+import time  # noqa: E402
+
+import ipywidgets as W  # noqa: E402
+
+from invlab.widgets.base import LatestWins  # noqa: E402
+
+
+def _slow_panel(delay=0.15, fail_on=None):
+    busy = W.HTML()
+    shown, started = [], threading.Event()
+
+    def compute(key):
+        started.set()
+        time.sleep(delay)
+        if key == fail_on:
+            raise RuntimeError("boom")
+        return key * 10
+
+    lw = LatestWins(compute, lambda key, result: shown.append((key, result)), busy, threaded=True)
+    return lw, busy, shown, started
+
+
+def test_latest_wins_drops_superseded_requests_and_shows_only_the_latest():
+    lw, busy, shown, started = _slow_panel()
+    lw.request(1)
+    assert started.wait(5)
+    for key in range(2, 11):          # a lecturer's drag: nine changes while 1 is computed
+        lw.request(key)
+    assert "computing" in busy.value  # the busy note is up at once
+    lw.wait()
+    assert shown == [(10, 100)]       # 1 finished after newer requests came in: never shown
+    assert lw.computed == [1, 10]     # 2..9 were superseded before they started: never computed
+    assert busy.value == ""           # up to date: the note is gone
+
+
+def test_latest_wins_reports_a_failing_setting_and_stays_usable():
+    lw, busy, shown, _ = _slow_panel(delay=0.01, fail_on=3)
+    lw.request(3)
+    lw.wait()
+    assert "could not compute" in busy.value and "boom" in busy.value and shown == []
+    lw.request(4)
+    lw.wait()
+    assert shown == [(4, 40)] and busy.value == ""
+
+
+def test_latest_wins_runs_in_order_outside_a_kernel():
+    lw = LatestWins(lambda k: -k, lambda k, r: None)
+    assert lw.threaded is False       # pytest is not a Jupyter kernel
+    for k in (1, 2, 3):
+        lw.request(k)
+    assert lw.computed == lw.shown == [1, 2, 3]
+    with pytest.raises(TypeError, match="compute and show must be callable"):
+        LatestWins(3, print)
+
+
+def test_denoiser_panel_under_rapid_changes_shows_the_last_setting():
+    from invlab.coursework import StandInDenoiser
+    from invlab.widgets.lecture2 import DenoiserPanel
+
+    panel = DenoiserPanel(StandInDenoiser(), size=32, sigma=0.1, width=64)
+    panel._latest.threaded = True     # as in a notebook: updates run on a worker thread
+    for s in (0.02, 0.05, 0.08, 0.11, 0.14, 0.17, 0.2, 0.03):
+        panel.sigma.value = s
+    panel.image.value = "moon"
+    panel._latest.wait()
+    assert panel._latest.shown[-1] == ("moon", 0.03)
+    assert "σ = 0.03" in panel.row.captions[0].value and "<b>moon</b>" in panel.info.value
+    expected = panel.compute("moon", 0.03)
+    assert torch.equal(panel.images[2], expected["net"]) and panel.busy.value == ""
+    assert len(panel._latest.computed) < 10  # superseded settings were dropped, not all computed
+
+
+def test_latest_wins_computes_the_neighbours_after_a_request_and_yields_to_a_new_one():
+    cache = {}
+
+    def compute(key):
+        if key not in cache:
+            time.sleep(0.05)
+            cache[key] = key * 10
+        return cache[key]
+
+    shown = []
+    lw = LatestWins(compute, lambda k, r: shown.append(k), threaded=True,
+                    neighbours=lambda k: [k + d for d in (1, -1, 2, -2, 3, -3)])
+    lw.request(9)                      # set from code (Run All): no prefetch
+    lw.wait()
+    assert shown == [9] and lw.prefetched == []
+    lw.request(10, prefetch=True)      # moved by a person: the neighbours follow
+    lw.wait()
+    assert shown[-1] == 10 and lw.prefetched == [11, 9, 12, 8, 13, 7]   # nearest first (9: from the cache)
+    lw.request(12)                     # cached by the prefetch: shown without a new computation
+    lw.wait()
+    assert shown[-1] == 12 and 12 in cache
+    # a request while prefetching preempts it between two keys
+    lw.prefetched.clear()
+    lw.request(100, prefetch=True)
+    time.sleep(0.12)                   # 100 is computed, the prefetch of its neighbours has begun
+    lw.request(50)
+    lw.wait()
+    assert shown[-1] == 50 and 0 < len([k for k in lw.prefetched if k > 90]) < 6
+
+
+def test_slider_values_and_nearest_first():
+    from invlab.widgets.base import nearest_first, slider_values
+    s = W.FloatSlider(value=0.1, min=0.01, max=0.2, step=0.01)
+    vals = slider_values(s)
+    assert len(vals) == 20 and vals[0] == 0.01 and vals[-1] == 0.2
+    assert nearest_first(vals, 0.1)[:3] == [0.09, 0.11, 0.08]
+    log = W.FloatLogSlider(value=0.01, base=10, min=-2.5, max=-1, step=0.125)
+    assert len(slider_values(log)) == 13 and abs(slider_values(log)[-1] - 0.1) < 1e-9
+    assert slider_values(W.SelectionSlider(options=[25, 50, 100], value=50)) == [25, 50, 100]
+
+
+def test_from_frontend_tells_a_browser_change_from_code():
+    from invlab.widgets.base import from_frontend
+    seen = []
+    s = W.IntSlider(value=1, min=0, max=10)
+    s.observe(lambda change: seen.append(from_frontend(change)), names="value")
+    s.value = 2                       # code
+    s.set_state({"value": 3})         # what a message from the browser does
+    assert seen == [False, True]

@@ -2,10 +2,11 @@
 
 * **Checks** (:mod:`invlab.coursework.checks`): ``check_tikhonov_fourier(fn)`` and friends, one
   per exercise, called from the check cell under each exercise. They compare the student's
-  function with the reference on random and edge cases, print ``✓ name: correct.`` and return
-  ``None``, or raise an ``AssertionError`` whose message names the failing case, the expected
-  and the returned value, and a hint for the likely mistake (so nbval marks the cell).
-  ``raise_on_fail=False`` prints the feedback instead of raising.
+  function with the reference on random and edge cases and print ``✓ name: correct.``, or the
+  feedback: the failing case, the expected and the returned value, and a hint for the likely
+  mistake. They return ``None`` and never raise by default, so Run All continues past an
+  unsolved exercise, while nbval still marks the cell (its output differs from the stored ✓).
+  ``raise_on_fail=True`` raises an ``AssertionError`` with the feedback instead.
 * **Student versions** (:mod:`invlab.coursework.student`): the lecture notebooks are the
   solution notebooks; each exercise is a function whose body is written between
   ``# BEGIN SOLUTION`` and ``# END SOLUTION`` in a cell tagged ``solution``.

@@ -15,9 +15,11 @@ Every exercise is one function the student writes in a lecture notebook (``tikho
 ``run`` and ``judge`` are separate so that the batch grader (:mod:`invlab.coursework.grader`)
 can run the student's function in a sandboxed process and judge the records in its own
 process, which never executes student code. In a notebook, ``check_*(fn)`` does both at once:
-it prints ``✓ name: correct.`` or raises an ``AssertionError`` whose message is the feedback
-(``raise_on_fail=False`` prints it instead). The checks return ``None``, so a check cell shows
-only the verdict.
+it prints ``✓ name: correct.`` or the feedback (``✗ name — case …``, expected, got, hint) and
+returns ``None``, so a check cell shows only the verdict and Run All goes on to the rest of the
+lecture with the exercise unsolved; ``raise_on_fail=True`` raises an ``AssertionError`` with the
+feedback instead (for scripts and tests). Under ``pytest --nbval-lax`` a check cell is marked
+either way: its printed verdict differs from the stored ``✓``.
 """
 from __future__ import annotations
 
@@ -248,8 +250,9 @@ class Exercise:
         extra = self.error_hints(case, rec["error"])
         return Verdict(False, hint=hint if extra is None else f"{hint} — {extra}", raised=True)
 
-    def check(self, fn, raise_on_fail: bool = True) -> None:
-        """Run and judge ``fn``; print ``✓`` or raise ``AssertionError`` with the feedback."""
+    def check(self, fn, raise_on_fail: bool = False) -> None:
+        """Run and judge ``fn``; print the verdict (``✓`` or the feedback), or with ``raise_on_fail``
+        raise ``AssertionError`` with the feedback when ``fn`` is wrong."""
         __tracebackhide__ = True  # IPython and pytest hide this frame: the message is the point
         check_callable(fn, "fn", allow_none=False)
         check_bool(raise_on_fail, "raise_on_fail")
@@ -871,13 +874,15 @@ _PARAMS = """
     fn : callable
         The student's ``{sig}``.
     raise_on_fail : bool
-        ``True`` (default, for check cells and nbval): raise ``AssertionError`` with the feedback
-        when ``fn`` is wrong. ``False``: print the feedback instead.
+        ``False`` (default, for check cells): print the feedback, so that Run All goes on (nbval
+        still marks the cell: its output differs from the stored ``✓``). ``True``: raise
+        ``AssertionError`` with the feedback when ``fn`` is wrong (scripts, tests).
 
     Returns
     -------
     None
-        ``✓ {name}: correct.`` is printed when ``fn`` passes every case.
+        ``✓ {name}: correct.`` is printed when ``fn`` passes every case, the feedback (``✗ …``)
+        otherwise.
 
     Raises
     ------
@@ -894,32 +899,32 @@ def _check(name: str, fn, raise_on_fail: bool) -> None:
     return EXERCISES[name].check(fn, raise_on_fail)
 
 
-def check_psnr_db(fn, raise_on_fail: bool = True) -> None:
+def check_psnr_db(fn, raise_on_fail: bool = False) -> None:
     __tracebackhide__ = True
     return _check("psnr_db", fn, raise_on_fail)
 
 
-def check_adjoint_mismatch(fn, raise_on_fail: bool = True) -> None:
+def check_adjoint_mismatch(fn, raise_on_fail: bool = False) -> None:
     __tracebackhide__ = True
     return _check("adjoint_mismatch", fn, raise_on_fail)
 
 
-def check_tikhonov_fourier(fn, raise_on_fail: bool = True) -> None:
+def check_tikhonov_fourier(fn, raise_on_fail: bool = False) -> None:
     __tracebackhide__ = True
     return _check("tikhonov_fourier", fn, raise_on_fail)
 
 
-def check_ista_step(fn, raise_on_fail: bool = True) -> None:
+def check_ista_step(fn, raise_on_fail: bool = False) -> None:
     __tracebackhide__ = True
     return _check("ista_step", fn, raise_on_fail)
 
 
-def check_pnp_step(fn, raise_on_fail: bool = True) -> None:
+def check_pnp_step(fn, raise_on_fail: bool = False) -> None:
     __tracebackhide__ = True
     return _check("pnp_step", fn, raise_on_fail)
 
 
-def check_csgm_loss(fn, raise_on_fail: bool = True) -> None:
+def check_csgm_loss(fn, raise_on_fail: bool = False) -> None:
     __tracebackhide__ = True
     return _check("csgm_loss", fn, raise_on_fail)
 

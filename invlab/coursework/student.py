@@ -194,6 +194,9 @@ def _student_markdown(source: str, where: str) -> str:
     return "\n".join(out)
 
 
+_CHECKED = re.compile(r"\s*#\s*NBVAL_CHECK_OUTPUT\b")
+
+
 def make_student_notebook(nb):
     """The student version of a solution notebook (a new notebook; the input is not changed).
 
@@ -205,7 +208,9 @@ def make_student_notebook(nb):
     -------
     nbformat.NotebookNode
         Solutions replaced by ``NotImplementedError`` stubs, markdown solution notes removed,
-        outputs and execution counts cleared, solution cells untagged and expanded.
+        outputs and execution counts cleared except in ``# NBVAL_CHECK_OUTPUT`` cells (their stored
+        output is the reference nbval compares with: ``✓ name: correct.`` under each exercise),
+        solution cells untagged and expanded.
 
     Raises
     ------
@@ -229,8 +234,11 @@ def make_student_notebook(nb):
             jup.pop("source_hidden", None)
             if not jup:
                 cell.metadata.pop("jupyter", None)
-        cell.outputs = []
-        cell.execution_count = None
+        if not _CHECKED.match(cell.source):
+            # a checked cell keeps its stored output (the check's "✓ name: correct.", a lecture's
+            # checked facts): nbval compares against it, so an unsolved or wrong exercise is marked
+            cell.outputs = []
+            cell.execution_count = None
         cell.metadata.pop("execution", None)
         cell.metadata.pop("collapsed", None)
     nb.metadata.pop("widgets", None)

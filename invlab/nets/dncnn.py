@@ -76,7 +76,7 @@ class DnCNN(nn.Module):
     width : int
         Feature channels of the hidden layers.
     depth : int
-        Number of convolutions (>= 2).
+        Number of convolutions (2 to 256; channels at most 64).
     dilations : sequence of int, optional
         Dilation of each of the ``depth - 2`` hidden convolutions (default: all 1, the
         original DnCNN). E.g. ``(1, 2, 3, 4, 3, 2)`` roughly doubles the receptive field at the
@@ -95,8 +95,8 @@ class DnCNN(nn.Module):
     def __init__(self, channels: int = 1, width: int = 32, depth: int = 8, dilations=None,
                  conditional: bool = True):
         super().__init__()
-        for name, v, lo in (("channels", channels, 1), ("width", width, 1), ("depth", depth, 2)):
-            check_int(v, name, low=lo)
+        for name, v, lo, hi in (("channels", channels, 1, 64), ("width", width, 1, None), ("depth", depth, 2, 256)):
+            check_int(v, name, low=lo, high=hi)
         dilations = (1,) * (depth - 2) if dilations is None else tuple(dilations)
         if len(dilations) != depth - 2 or not all(isinstance(d, numbers.Integral) and not isinstance(d, bool)
                                                   and d >= 1 for d in dilations):

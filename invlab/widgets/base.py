@@ -1,13 +1,15 @@
 """Building blocks of the panels: a row of images, a matplotlib plot as an image, sliders."""
 from __future__ import annotations
 
+import threading
+
 import ipywidgets as W
 
 from .. import metrics
 from .._checks import check_real
 from ..viz import to_png
 
-__all__ = ["ImageRow", "AxesView", "log_slider", "psnr_note", "PlotImage", "label_log_axis"]
+__all__ = ["ImageRow", "AxesView", "log_slider", "psnr_note", "PlotImage", "label_log_axis", "LatestWins"]
 
 
 #: The largest image side, display width or count a panel accepts: a panel's arrays grow with its
@@ -434,3 +436,175 @@ class IterationScrubber(W.VBox):
         j = self._obj_index.get(k)
         self.marker.set_data([k] if j is not None else [], [self._obj[j]] if j is not None else [])
         self.plot.refresh()
+
+
+def slider_values(slider) -> list:
+    """Every value a slider can take (its options, or ``min`` to ``max`` by ``step``; log sliders too)."""
+    if hasattr(slider, "options"):
+        return [o[1] if isinstance(o, tuple) else o for o in slider.options]
+    n = int(round((slider.max - slider.min) / slider.step))
+    values = [slider.min + k * slider.step for k in range(n + 1)]
+    if isinstance(slider, W.FloatLogSlider):
+        values = [slider.base ** v for v in values]
+    return [round(v, 10) for v in values]
+
+
+def nearest_first(values: list, current) -> list:
+    """``values`` other than ``current``, nearest to it first (by position in the list)."""
+    pos = min(range(len(values)), key=lambda i: abs(values[i] - current)) if values else 0
+    return sorted((v for i, v in enumerate(values) if i != pos), key=lambda v: abs(values.index(v) - pos))
+
+
+def from_frontend(change) -> bool:
+    """True when a control's change came from the browser (a person moved it), not from code.
+
+    ipywidgets holds the property lock of a widget while it applies a state the front end sent,
+    and observers run inside it.
+    """
+    owner = change.get("owner") if isinstance(change, dict) else getattr(change, "owner", None)
+    return bool(getattr(owner, "_property_lock", None))
+
+
+def _in_kernel() -> bool:
+    """True inside a Jupyter kernel (a notebook, Voilà), where a widget change can run on a thread."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return False
+    ip = get_ipython()
+    return ip is not None and getattr(ip, "kernel", None) is not None
+
+
+class LatestWins:
+    """Run a slow panel's computation so that what is shown always describes the controls as they are.
+
+    A panel splits its update in two: ``compute(key)``, slow and free of widget changes (a
+    solver run, a network pass; cache it there), and ``show(key, result)``, fast, which sets
+    the pictures and captions. Its controls call :meth:`request` with the key of their current
+    values. Then
+
+    * the ``busy`` widget says at once what is being computed (a lecturer sees the click landed);
+    * the computation runs on a worker thread, so the kernel keeps receiving control changes;
+    * **latest wins**: a request that arrives while another is computed replaces the one waiting
+      (requests in between are dropped, never computed), and a result is shown only if no newer
+      request came in meanwhile -- a picture never lags its controls;
+    * an exception in ``compute`` is shown in ``busy`` as a message, the panel stays usable.
+
+    Outside a Jupyter kernel (scripts, the unit tests) and for ``sync=True`` requests (the first
+    picture of a panel) everything runs at once, in order, on the calling thread.
+
+    Parameters
+    ----------
+    compute : callable
+        ``compute(key) -> result``.
+    show : callable
+        ``show(key, result)``, called with the latest request's result only.
+    busy : ipywidgets.HTML, optional
+        Where the busy note appears (emptied when the picture is up to date).
+    threaded : bool, optional
+        Force threading on or off (default: on inside a Jupyter kernel).
+    neighbours : callable, optional
+        ``neighbours(key) -> keys`` to compute in the background once ``key`` is shown, nearest
+        first (the other values of the slider just moved), so that a lecturer's next moves find
+        them cached. Only after a request made with ``prefetch=True`` (a change a person made in the
+        browser: :func:`from_frontend`; never during Run All, where code sets the controls), and
+        only while no new request waits: a request preempts it between two keys. ``compute`` must
+        cache.
+    """
+
+    def __init__(self, compute, show, busy=None, threaded: bool | None = None, neighbours=None):
+        if not callable(compute) or not callable(show):
+            raise TypeError("compute and show must be callable: compute(key) -> result, show(key, result).")
+        if neighbours is not None and not callable(neighbours):
+            raise TypeError(f"neighbours must be callable key -> keys or None, got {type(neighbours).__name__}.")
+        self.neighbours = neighbours
+        self.prefetched: list = []  # keys computed ahead of a request
+        self.compute, self._show, self.busy = compute, show, busy
+        self.threaded = _in_kernel() if threaded is None else bool(threaded)
+        self._lock = threading.RLock()  # show() may move a control that requests again
+        self._wanted = None
+        self._wanted_prefetch = False
+        self._generation = 0
+        self._worker: threading.Thread | None = None
+        self.computed: list = []   # the keys computed, in order (superseded requests never appear)
+        self.shown: list = []      # the keys shown, in order
+
+    def _note(self, text: str) -> None:
+        if self.busy is not None:
+            self.busy.value = text
+
+    def request(self, key, sync: bool = False, note: str = "computing…", prefetch: bool = False) -> None:
+        """Ask for the picture of ``key`` (the controls' current values); ``prefetch``: then compute
+        its neighbours in the background (for a change a person made, see :func:`from_frontend`)."""
+        if sync or not self.threaded:
+            with self._lock:
+                self._generation += 1
+                self._wanted = key
+            self._deliver(key, self._generation)
+            return
+        with self._lock:
+            self._generation += 1
+            self._wanted, self._wanted_prefetch = key, bool(prefetch)
+            self._note(f"<span style='color:#a60'>⏳ {note}</span>")
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._loop, daemon=True)
+                self._worker.start()
+
+    def _deliver(self, key, generation) -> None:
+        try:
+            result = self.compute(key)
+            self.computed.append(key)
+        except Exception as err:  # a lecturer's panel must not die: say what failed
+            with self._lock:
+                if generation == self._generation:
+                    self._note(f"<span style='color:#b00'>could not compute this setting: "
+                               f"{type(err).__name__}: {err}</span>")
+            if not self.threaded:
+                raise
+            return
+        with self._lock:
+            if generation != self._generation:
+                return  # a newer request came in while computing: its own pass shows it
+            self._show(key, result)
+            self.shown.append(key)
+            self._note("")
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                key, generation, prefetch = self._wanted, self._generation, self._wanted_prefetch
+            self._deliver(key, generation)
+            with self._lock:
+                if generation != self._generation:
+                    continue  # a newer request: compute it
+                if self.neighbours is None or not prefetch:
+                    self._worker = None
+                    return
+            if self._prefetch(key, generation):
+                with self._lock:
+                    if generation == self._generation:
+                        self._worker = None
+                        return
+
+    def _prefetch(self, key, generation) -> bool:
+        """Compute ``neighbours(key)`` until a new request arrives; True when all were done."""
+        try:
+            keys = list(self.neighbours(key))
+        except Exception:
+            return True
+        for other in keys:
+            with self._lock:
+                if generation != self._generation:
+                    return False
+            try:
+                self.compute(other)
+                self.prefetched.append(other)
+            except Exception:
+                pass  # a failing neighbour shows its message when it is asked for
+        return True
+
+    def wait(self, timeout: float = 60.0) -> None:
+        """Block until the latest request is shown (for tests and scripts)."""
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout)

@@ -23,7 +23,7 @@ from .._checks import check_int, check_real
 from ..recipes import PNP_SETTINGS
 from .. import operators as op
 from ..operators import check_tensor
-from .base import ImageRow, IterationScrubber, _check_positive_int, psnr_note
+from .base import ImageRow, IterationScrubber, LatestWins, _check_positive_int, from_frontend, nearest_first, psnr_note, slider_values
 
 __all__ = ["DenoiserPanel", "PnPPanel", "PnPTasksPanel", "centre_crop", "tv_baseline", "TV_LAMBDAS"]
 
@@ -130,12 +130,16 @@ class DenoiserPanel(W.VBox):
         self.image = W.Dropdown(options=list(data.TEST_IMAGES), value=image, description="test image")
         self.row = ImageRow(["noisy y", "TV, best λ", "learned denoiser"], width, lines=2)
         self.info = W.HTML()
+        self.busy = W.HTML()
         self._cache = {}
-        self.sigma.observe(lambda change: self.update(), names="value")
-        self.image.observe(lambda change: self.update(), names="value")
-        super().__init__([W.HBox([self.sigma, self.image], layout=W.Layout(flex_flow="row wrap")),
+        self._latest = LatestWins(lambda key: self.compute(*key), self._show, self.busy,
+                                  neighbours=lambda key: [(key[0], s) for s in
+                                                          nearest_first(slider_values(self.sigma), key[1])])
+        self.sigma.observe(lambda change: self.update(prefetch=from_frontend(change)), names="value")
+        self.image.observe(lambda change: self.update(prefetch=from_frontend(change)), names="value")
+        super().__init__([W.HBox([self.sigma, self.image, self.busy], layout=W.Layout(flex_flow="row wrap")),
                           self.row, self.info])
-        self.update()
+        self.update(sync=True)
 
     def compute(self, image: str, sigma: float) -> dict:
         """Ground truth, noisy image, TV at its best λ and the denoiser's output (cached)."""
@@ -148,9 +152,13 @@ class DenoiserPanel(W.VBox):
                                 "net": _denoise(self.denoiser, y, sigma)}
         return self._cache[key]
 
-    def update(self):
-        s = self.sigma.value
-        r = self.compute(self.image.value, s)
+    def update(self, sync: bool = False, prefetch: bool = False):
+        """Show the controls' setting (computed on a worker thread in a kernel: latest wins)."""
+        self._latest.request((self.image.value, self.sigma.value), sync=sync, prefetch=prefetch,
+                             note=f"computing σ = {self.sigma.value:.2f} on {self.image.value}…")
+
+    def _show(self, key, r):
+        image, s = key
         x = r["x"]
         self.x_true = x
         self.images = [r["y"], r["tv"], r["net"]]
@@ -160,7 +168,7 @@ class DenoiserPanel(W.VBox):
         gain = metrics.psnr(r["net"], x) - metrics.psnr(r["tv"], x)
         verdict = "beats" if gain > 0 else "loses to"
         colour = "green" if gain > 0 else "#b00"
-        self.info.value = _info(f"On <b>{self.image.value}</b> at σ = {s:.2f} the network "
+        self.info.value = _info(f"On <b>{image}</b> at σ = {s:.2f} the network "
                                 f"<b style='color:{colour}'>{verdict}</b> TV at its best λ by "
                                 f"<b>{abs(gain):.2f} dB</b>. (TV's λ was chosen with the ground truth; "
                                 f"the network was never shown this image.)")
@@ -288,14 +296,16 @@ class PnPPanel(W.VBox):
         self._scrub_controls = W.HBox([])
         self._plot_box = W.HBox([])
         self._busy = False
+        self.busy = W.HTML()
+        self._latest = LatestWins(lambda key: self.run(*key), self._show, self.busy, neighbours=self._neighbours)
         self.method.observe(self._on_method, names="value")
         for c in (self.step, self.sigma):
-            c.observe(lambda change: self.update(), names="value")
+            c.observe(lambda change: self.update(prefetch=from_frontend(change)), names="value")
         super().__init__([W.HBox([W.Label("method"), self.method]),
-                          W.HBox([self.step, self.sigma], layout=W.Layout(flex_flow="row wrap")),
+                          W.HBox([self.step, self.sigma, self.busy], layout=W.Layout(flex_flow="row wrap")),
                           self._pictures, self._scrub_controls, W.HBox([self._plot_box, self.info]),
                           ])
-        self.update()
+        self.update(sync=True)
 
     def _on_method(self, change):
         """Each method keeps its own denoiser strength: switching restores it."""
@@ -327,12 +337,24 @@ class PnPPanel(W.VBox):
             self.runs[key] = h
         return self.runs[key]
 
-    def update(self):
+    def update(self, sync: bool = False, prefetch: bool = False):
+        """Show the controls' setting (run on a worker thread in a kernel: latest wins)."""
         if self._busy:
             return
         method = self.method.value
         self.step.disabled = method != self.METHODS[0]
-        h = self.run(method, self.step.value, self.sigma.value)
+        self._latest.request((method, self.step.value, self.sigma.value), sync=sync, prefetch=prefetch,
+                             note=f"running {method} ({self.n_iters[method]} iterations)…")
+
+    def _neighbours(self, key) -> list:
+        """The other values of the step and σ sliders for this method, nearest first."""
+        method, step, sigma = key
+        steps = nearest_first(slider_values(self.step), step) if method == self.METHODS[0] else []
+        return [(method, s, sigma) for s in steps] + [(method, step, g) for g in
+                                                      nearest_first(slider_values(self.sigma), sigma)]
+
+    def _show(self, key, h):
+        method, step, sigma = key
         old = self.scrubber
         label = "PnP-PGD" if method == self.METHODS[0] else "PnP-HQS"
         self.scrubber = _PSNRScrubber(h, self.problem.x_true, label, self.width, reference=self.tv["psnr"],
@@ -349,8 +371,8 @@ class PnPPanel(W.VBox):
             _close_tree(old)  # its widgets are no longer shown: free them in the kernel and browser
         final = metrics.psnr(h["x"][-1].clamp(0, 1), self.problem.x_true)
         gain = final - self.tv["psnr"]
-        setting = (f"η = {self.step.value:.1f}, σ = {self.sigma.value:.3f}" if method == self.METHODS[0]
-                   else f"σ from 0.2 down to {self.sigma.value:.3f}")
+        setting = (f"η = {step:.1f}, σ = {sigma:.3f}" if method == self.METHODS[0]
+                   else f"σ from 0.2 down to {sigma:.3f}")
         self.info.value = _info(f"{label} ({setting}), after {len(h['x'])} iterations: <b>{final:.2f} dB</b>, "
                                 f"{'+' if gain >= 0 else '−'}{abs(gain):.2f} dB against TV at its best λ.")
 

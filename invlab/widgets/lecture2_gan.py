@@ -18,7 +18,7 @@ from .. import analysis, metrics, solvers
 from .._checks import check_choice, check_int
 from ..operators import check_tensor
 from ..recipes import CS_NOISE, cs_measurements, csgm_lam_z
-from .base import ImageRow, PlotImage, _check_positive_int
+from .base import ImageRow, LatestWins, PlotImage, _check_positive_int, from_frontend, nearest_first
 from .lecture2 import _info
 
 __all__ = ["GANTrainingPanel", "sample_grid", "cs_sweep", "crossover_plot", "CSGMPanel", "CS_NOISE"]
@@ -243,11 +243,15 @@ class CSGMPanel(W.VBox):
                             _check_positive_int(width, "width"), lines=3)
         self.info = W.HTML()
         self.cache = {}
+        self.busy = W.HTML()
+        self._latest = LatestWins(lambda key: self.result(*key), self._show, self.busy,
+                                  neighbours=lambda key: [(key[0], m, key[2]) for m in
+                                                          nearest_first(list(self.m.options), key[1])])
         for c in (self.image, self.m, self.restarts):
-            c.observe(lambda change: self.update(), names="value")
-        super().__init__([W.HBox([self.image, self.m], layout=W.Layout(flex_flow="row wrap")), self.restarts,
-                          self.row, self.info])
-        self.update()
+            c.observe(lambda change: self.update(prefetch=from_frontend(change)), names="value")
+        super().__init__([W.HBox([self.image, self.m], layout=W.Layout(flex_flow="row wrap")),
+                          W.HBox([self.restarts, self.busy]), self.row, self.info])
+        self.update(sync=True)
 
     def result(self, i: int, m: int, restarts: int) -> dict:
         """Everything shown for one setting (computed once, cached)."""
@@ -264,10 +268,15 @@ class CSGMPanel(W.VBox):
                                "restart_objective": h["restart_objective"]}
         return self.cache[key]
 
-    def update(self):
-        i, m, r = self.image.value, self.m.value, self.restarts.value
+    def update(self, sync: bool = False, prefetch: bool = False):
+        """Show the controls' setting (computed on a worker thread in a kernel: latest wins)."""
+        key = (self.image.value, self.m.value, self.restarts.value)
+        self._latest.request(key, sync=sync, prefetch=prefetch, note=f"running CSGM: image {key[0]}, m = {key[1]}, "
+                                                  f"{key[2]} restart{'s' if key[2] > 1 else ''}…")
+
+    def _show(self, key, res):
+        i, m, r = key
         x = self.images[i]
-        res = self.result(i, m, r)
         self.row.set(0, x, note="a test image")
         p = {k: float(metrics.psnr(res[k], x)) for k in ("ls", "base", "csgm")}
         self.row.set(1, res["ls"], note=f"PSNR {p['ls']:.2f} dB")
