@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+from pathlib import Path
 
 import torch
 
 __all__ = ["check_real", "check_int", "check_shape", "check_choice", "check_callable", "check_bool",
-           "make_generator", "check_path"]
+           "make_generator", "check_path", "check_notebook"]
 
 
 def _describe(value) -> str:
@@ -183,12 +185,27 @@ def check_path(value, name: str, allow_none: bool = False):
     naming ``name``. Whether the path exists is for the caller to check (a missing file or
     folder is a ``FileNotFoundError`` that names the parameter).
     """
-    import os
-    from pathlib import Path
-
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, os.PathLike)) or (isinstance(value, str) and not value):
         raise TypeError(f"{name} must be a path (a non-empty str or pathlib.Path), got {_describe(value)} "
                         f"of type {type(value).__name__}.")
     return Path(value)
+
+
+def check_notebook(nb, name: str = "nb"):
+    """A notebook object from a notebook (``nbformat.NotebookNode`` or a dict) or a ``.ipynb`` path.
+
+    A path that does not exist is a ``FileNotFoundError``, anything else that is not a notebook a
+    ``TypeError``; both name ``name``. A notebook object is returned as it is (not copied).
+    """
+    import nbformat
+
+    if isinstance(nb, (str, os.PathLike)):
+        if not Path(nb).is_file():
+            raise FileNotFoundError(f"{name}: notebook {str(nb)!r} not found.")
+        return nbformat.read(str(nb), as_version=4)
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise TypeError(f"{name} must be a notebook (nbformat.NotebookNode) or the path of a .ipynb file, "
+                        f"got {type(nb).__name__}.")
+    return nb if isinstance(nb, nbformat.NotebookNode) else nbformat.from_dict(nb)

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import nbformat
 
-from .._checks import check_path
+from .._checks import check_notebook, check_path
 
 __all__ = ["solution_functions", "lecture_exercises", "make_student_notebook", "write_student_versions",
            "STUB_TEMPLATE"]
@@ -91,15 +91,8 @@ def _is_solution_cell(cell) -> bool:
 
 
 def _read(nb, name: str = "nb"):
-    """A notebook from a path or a notebook object; anything else is a ``TypeError`` naming ``nb``."""
-    if isinstance(nb, (str, Path)):
-        if not Path(nb).is_file():
-            raise FileNotFoundError(f"{name}: notebook {str(nb)!r} not found.")
-        return nbformat.read(str(nb), as_version=4)
-    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise TypeError(f"{name} must be a notebook (nbformat.NotebookNode) or the path of a .ipynb file, "
-                        f"got {type(nb).__name__}.")
-    return nb
+    """A notebook from a path or a notebook object (:func:`invlab._checks.check_notebook`)."""
+    return check_notebook(nb, name)
 
 
 def solution_functions(nb) -> list[str]:

@@ -61,7 +61,7 @@ from pathlib import Path
 
 import nbformat
 
-from .._checks import check_bool, check_int, check_path
+from .._checks import check_bool, check_int, check_notebook, check_path
 
 __all__ = ["app_notebook", "cell_roles", "build_app", "build_all", "resolve_lecture", "lectures_dir",
            "voila_command", "voila_env", "install_template", "TEMPLATE_NAME", "TEMPLATE_ROOT", "DEFAULT_BUILD_DIR", "DEFAULT_PORT"]
@@ -196,22 +196,10 @@ def _names(source: str) -> tuple[set[str], set[str], set[str]] | None:
     return may, surely, free
 
 
-def _as_notebook(nb):
-    """A notebook object from a notebook or the path of a ``.ipynb`` file (``nb`` named in errors)."""
-    if isinstance(nb, (str, os.PathLike)):
-        if not Path(nb).is_file():
-            raise FileNotFoundError(f"nb: notebook {str(nb)!r} not found.")
-        return nbformat.read(str(nb), as_version=4)
-    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise TypeError(f"nb must be a notebook (nbformat.NotebookNode) or the path of a .ipynb file, "
-                        f"got {type(nb).__name__}.")
-    return nbformat.from_dict(nb)
-
-
 def cell_roles(nb) -> list[str | None]:
     """The role of each cell in the app version: ``show``, ``listing``, ``output``, ``silent``
     or ``skip`` for code cells (see the module docstring), None for the others."""
-    nb = _as_notebook(nb)
+    nb = check_notebook(nb)
     cells = nb.cells
     roles: list[str | None] = [None] * len(cells)
     needed: set[str] = set()
@@ -316,7 +304,7 @@ def app_notebook(nb):
         Cells in the same order: markdown as the app shows it, code cells wrapped so that only
         what the app shows is displayed, left-out cells removed or run silently; no outputs.
     """
-    nb = _as_notebook(nb)
+    nb = check_notebook(nb)
     roles = cell_roles(nb)
     out = copy.deepcopy(nb)
     cells = [nbformat.v4.new_code_cell(SETUP_SOURCE, metadata={"invlab_app": SETUP})]
