@@ -83,6 +83,7 @@ def test_every_recipe_has_a_shipped_file():
     assert set(RECIPES) <= set(pretrained.available())
 
 
+@pytest.mark.background
 @pytest.mark.parametrize("name", pretrained.available())
 def test_shipped_file_reproduces_its_manifest_metric(name):
     row, = pretrained.verify([name])
@@ -111,6 +112,7 @@ def gan_dir(tiny_gan, monkeypatch, tmp_path):
     return _use_copy_of(tiny_gan[0], monkeypatch, tmp_path)
 
 
+@pytest.mark.background
 def test_a_recipe_ships_its_companion_and_training_record(gan_dir, tiny_gan):
     _, entry = tiny_gan
     manifest = json.loads((gan_dir / "MANIFEST.json").read_text())
@@ -129,6 +131,7 @@ def test_a_recipe_ships_its_companion_and_training_record(gan_dir, tiny_gan):
         pretrained.training_record("gan_discriminator")
 
 
+@pytest.mark.background
 def test_a_corrupted_training_record_is_refused(gan_dir):
     path = gan_dir / "gan_generator.record.pt"
     raw = bytearray(path.read_bytes())
