@@ -72,7 +72,7 @@ def show(images, titles=None, ncols: int | None = None, cmap: str = "gray", vmin
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < n:
-            ax.imshow(to_numpy(images[i]), cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+            ax.imshow(images[i], cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
             if titles is not None:
                 ax.set_title(titles[i], fontsize=10)
     fig.tight_layout()

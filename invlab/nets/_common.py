@@ -114,8 +114,9 @@ def check_reconstructor_input(net: nn.Module, y, A) -> tuple[torch.Tensor, tuple
     return y, tuple(y.shape[:y.ndim - len(A.out_shape)]), dtype
 
 
-def as_image_batch(x, channels: int) -> tuple[torch.Tensor, torch.Size]:
-    """``x`` as ``(B, channels, H, W)`` plus its original shape, for denoisers ``D(x, sigma)``.
+def as_image_batch(net: nn.Module, x, channels: int) -> tuple[torch.Tensor, torch.Size, torch.dtype]:
+    """``x`` through the :func:`gate`, as ``(B, channels, H, W)``, plus its original shape and dtype,
+    for denoisers ``D(x, sigma)``.
 
     ``(H, W)`` and, for single-channel nets, ``(B, H, W)`` are accepted too; the caller
     reshapes its output back to the returned shape.
@@ -129,4 +130,5 @@ def as_image_batch(x, channels: int) -> tuple[torch.Tensor, torch.Size]:
         x = x[:, None]
     if x.ndim != 4 or x.shape[1] != channels:
         raise ValueError(f"x must be (B, {channels}, H, W), got shape {tuple(shape)}.")
-    return x, shape
+    x, dtype = gate(net, x, "x")
+    return x, shape, dtype

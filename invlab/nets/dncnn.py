@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from .._checks import check_bool, check_int
-from ._common import as_image_batch, check_size_budget, gate
+from ._common import as_image_batch, check_size_budget
 
 __all__ = ["DnCNN", "noise_level_map"]
 
@@ -138,8 +138,7 @@ class DnCNN(nn.Module):
         torch.Tensor
             The denoised images, same shape as ``x``.
         """
-        x, shape = as_image_batch(x, self.channels)
-        x, dtype = gate(self, x, "x")
+        x, shape, dtype = as_image_batch(self, x, self.channels)
         level = noise_level_map(x, sigma)  # validates sigma, also for a blind net
         inp = torch.cat([x, level], dim=1) if self.conditional else x
         return (x - self.body(inp)).reshape(shape).to(dtype)

@@ -139,8 +139,7 @@ class UNetDenoiser(nn.Module):
 
     def forward(self, x: torch.Tensor, sigma=0.0) -> torch.Tensor:
         """Denoise ``(B, C, H, W)`` (or ``(H, W)``, ``(B, H, W)`` single-channel) at noise level ``sigma``."""
-        x, shape = as_image_batch(x, self.channels)
-        x, dtype = gate(self, x, "x")
+        x, shape, dtype = as_image_batch(self, x, self.channels)
         return (x - self.body(torch.cat([x, noise_level_map(x, sigma)], dim=1))).reshape(shape).to(dtype)
 
 

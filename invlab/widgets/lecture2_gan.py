@@ -18,7 +18,7 @@ from .. import analysis, metrics, solvers
 from .._checks import check_choice, check_int
 from ..operators import check_tensor
 from ..recipes import CS_NOISE, cs_measurements, csgm_lam_z
-from .base import ImageRow, LatestWins, PlotImage, _check_positive_int, from_frontend, nearest_first
+from .base import ImageRow, LatestWins, PlotImage, _check_positive_int, from_frontend, nearest_first, slider_values
 from .lecture2 import _info
 
 __all__ = ["GANTrainingPanel", "sample_grid", "cs_sweep", "crossover_plot", "CSGMPanel", "CS_NOISE"]
@@ -246,7 +246,7 @@ class CSGMPanel(W.VBox):
         self.busy = W.HTML()
         self._latest = LatestWins(lambda key: self.result(*key), self._show, self.busy,
                                   neighbours=lambda key: [(key[0], m, key[2]) for m in
-                                                          nearest_first(list(self.m.options), key[1])])
+                                                          nearest_first(slider_values(self.m), key[1])])
         for c in (self.image, self.m, self.restarts):
             c.observe(lambda change: self.update(prefetch=from_frontend(change)), names="value")
         super().__init__([W.HBox([self.image, self.m], layout=W.Layout(flex_flow="row wrap")),
