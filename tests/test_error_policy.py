@@ -586,6 +586,91 @@ CASES += [
     ("viz.to_png.img", lambda v: viz.to_png(v), "img", st.sampled_from([None, "x", 3, torch.zeros(2, 2, 2, 2)])),
 ]
 
+# ------------------------------------------------------------------ lecture 3b: the deep image prior
+from invlab.nets import DIPNet  # noqa: E402
+from invlab.pretrained import runs as RU  # noqa: E402
+from invlab.coursework import lecture3b as CK3B  # noqa: E402
+from invlab.widgets import lecture3b as W3B  # noqa: E402
+
+_DIP_TINY = dict(width=4, depth=2, skip=2, in_channels=4)
+_A_MASK = op.Mask.random((N, N), 0.5, seed=0)
+
+
+def _dip(**kw):
+    args = dict(A=_A_MASK, y=_A_MASK(X), n_iter=2, net=DIPNet((N, N), **_DIP_TINY))
+    args.update(kw)
+    return S.dip(**args)
+
+
+_STORED = {"x_true": X.half(), "y": X.half(), "x": RU.to_uint8(X), "psnr": [10.0, 11.0], "objective": [1.0, 0.5],
+           "iterates": RU.to_uint8(X)[None], "x_iter": [2], "n_iter": 2, "x_best": RU.to_uint8(X), "best_iter": 2}
+
+CASES += [
+    ("DIPNet.shape", lambda v: DIPNet(v, **_DIP_TINY), "shape", "shape"),
+    ("DIPNet.shape_memory", lambda v: DIPNet((v, v), **_DIP_TINY), "shape", st.sampled_from([10**5, 10**7])),
+    ("DIPNet.width", lambda v: DIPNet((N, N), width=v), "width", KINDS["count"] | st.sampled_from([10**5])),
+    ("DIPNet.depth", lambda v: DIPNet((N, N), depth=v), "depth", KINDS["count"] | st.sampled_from([9, 40])),
+    ("DIPNet.skip", lambda v: DIPNet((N, N), skip=v), "skip", st.sampled_from([-1, 2.5, "4", None, True])),
+    ("DIPNet.in_channels", lambda v: DIPNet((N, N), in_channels=v), "in_channels", "count"),
+    ("DIPNet.seed", lambda v: DIPNet((N, N), seed=v, **_DIP_TINY), "seed", "seed"),
+    ("DIPNet(z)", lambda v: DIPNet((N, N), **_DIP_TINY)(v), "z",
+     (_NET_INPUT | st.sampled_from([torch.zeros(1, 3, 16, 16)])).filter(lambda v: v is not None)),  # None: z0
+    ("dip.A", lambda v: _dip(A=v), "A", st.sampled_from([np.eye(N), "A", None, _A_MRI])),
+    ("dip.y", lambda v: _dip(y=v), "y", KINDS["image"] | st.sampled_from([torch.zeros(2, N, N)])),
+    ("dip.n_iter", lambda v: _dip(n_iter=v), "n_iter", "count"),
+    ("dip.net", lambda v: _dip(net=v), "net", st.sampled_from([3, "net", _DEN, DIPNet((8, 8), **_DIP_TINY)])),
+    ("dip.seed", lambda v: _dip(seed=v), "seed", "seed"),
+    ("dip.x_true", lambda v: _dip(x_true=v), "x_true", "image?"),
+    ("dip.keep_every", lambda v: _dip(keep_every=v), "keep_every", "count?"),
+    ("dip.callback", lambda v: _dip(callback=v), "callback", "callback"),
+    ("dip.lr", lambda v: _dip(lr=v), "lr", "positive"),
+    ("dip.noise_reg", lambda v: _dip(noise_reg=v), "noise_reg", "nonneg"),
+    ("dip.progress", lambda v: _dip(progress=v), "progress", "bool"),
+    ("Mask.block.shape", lambda v: op.Mask.block(v), "shape", "shape"),
+    ("Mask.block.fraction", lambda v: op.Mask.block((N, N), v), "fraction",
+     KINDS["nonneg"] | st.sampled_from([1.5, 2.0])),
+    ("Mask.text.shape", lambda v: op.Mask.text(v), "shape", "shape"),
+    ("Mask.text.text", lambda v: op.Mask.text((N, N), text=v), "text", st.sampled_from(["", "  ", 3, None, "x" * 300])),
+    ("Mask.text.size", lambda v: op.Mask.text((N, N), size=v), "size", KINDS["positive"] | st.sampled_from([2.0])),
+    ("Mask.text.lines", lambda v: op.Mask.text((N, N), lines=v), "lines", KINDS["count"] | st.sampled_from([10**4])),
+    ("Downsample.interpolate.y", lambda v: op.Downsample((N, N), 2).interpolate(v), "y",
+     st.sampled_from([np.zeros((8, 8)), torch.zeros(N, N), torch.full((8, 8), NAN), "y", None,
+                      torch.zeros(8, 8, dtype=torch.complex64)])),
+    ("Downsample.interpolate.mode", lambda v: op.Downsample((N, N), 2).interpolate(torch.zeros(8, 8), v), "mode",
+     "name"),
+    ("runs.stored_run.name", lambda v: RU.stored_run(v), "name", "name"),
+    ("pretrained.stored_run.name", lambda v: pretrained.stored_run(v), "name", "name"),
+    ("runs.make_run.name", lambda v: RU.make_run(v), "name", "name"),
+    ("runs.to_uint8.x", lambda v: RU.to_uint8(v), "x", "tensor"),
+    ("runs.from_uint8.x", lambda v: RU.from_uint8(v), "x", st.sampled_from([X, np.zeros(3, np.uint8), None, "x"])),
+    ("runs.dip_problem.task", lambda v: RU.dip_problem(v), "task", "name"),
+    ("runs.dip_problem.image", lambda v: RU.dip_problem("sr", image=v), "image", "name"),
+    ("runs.dip_problem.size", lambda v: RU.dip_problem("sr", size=v), "size", "count"),
+    ("runs.dip_problem.seed", lambda v: RU.dip_problem("sr", seed=v), "seed", "seed"),
+    ("check_dip_step.fn", lambda v: coursework.check_dip_step(v), "fn", "callback"),
+    ("check_early_stop.fn", lambda v: coursework.check_early_stop(v), "fn", "callback"),
+    ("reference_early_stop.val_loss", lambda v: CK3B.reference_early_stop(v, 3), "val_loss",
+     st.sampled_from([[], None, "abc", [1.0, NAN], [True], torch.zeros(2, 2), 3])),
+    ("reference_early_stop.patience", lambda v: CK3B.reference_early_stop([1.0, 0.5], v), "patience", "count"),
+    ("FittingPanel.run", lambda v: W3B.FittingPanel(v), "run", st.sampled_from([None, 3, {}, "r"])),
+    ("FittingPanel.width", lambda v: W3B.FittingPanel({"fits": {}}, width=v), "width", "count"),
+    ("DIPPanel.runs", lambda v: W3B.DIPPanel(v, {}), "runs", st.sampled_from([None, 3, {}, "r"])),
+    ("DIPPanel.baselines", lambda v: W3B.DIPPanel({"a": _STORED}, v), "baselines",
+     st.sampled_from([None, 3, {}, {"b": {}}])),
+    ("DIPPanel.measurement", lambda v: W3B.DIPPanel({"a": _STORED}, {"a": {}}, measurement=v), "measurement",
+     st.sampled_from([3, "y", [1]])),
+    ("LiveDIP.A", lambda v: W3B.LiveDIP(v, X, X), "A", st.sampled_from([None, "A", np.eye(N)])),
+    ("LiveDIP.y", lambda v: W3B.LiveDIP(_A_MASK, v, X), "y", "image"),
+    ("LiveDIP.x_true", lambda v: W3B.LiveDIP(_A_MASK, X, v), "x_true", "image"),
+    ("LiveDIP.n_iter", lambda v: W3B.LiveDIP(_A_MASK, X, X, n_iter=v), "n_iter", "count"),
+    ("LiveDIP.every", lambda v: W3B.LiveDIP(_A_MASK, X, X, every=v), "every", "count"),
+    ("baselines.task", lambda v: W3B.baselines(v, _A_MASK, X, X), "task", "name"),
+    ("baselines.sigma", lambda v: W3B.baselines("denoising", op.Identity((N, N)), X, X, sigma=v), "sigma",
+     KINDS["positive"].filter(lambda v: v is not None)),
+    ("baselines.denoiser", lambda v: W3B.baselines("inpainting", _A_MASK, X, X, denoiser=v), "denoiser",
+     st.sampled_from(["D", 3])),
+]
+
 # Public callables with no entry above, each with the reason. Anything public that is neither
 # swept nor listed here fails test_every_public_callable_is_swept_or_exempt.
 EXEMPT = {
@@ -601,6 +686,10 @@ EXEMPT = {
     "Task": "a record (dataclass) that tasks.make returns",
     "Recipe": "a record (dataclass) of the RECIPES registry",
     "StandInDenoiser": "takes no arguments; its call records what it was given",
+    "DipStep": "an Exercise of the registry: takes no arguments (its check is swept as check_dip_step)",
+    "EarlyStop": "an Exercise of the registry: takes no arguments (its check is swept as check_early_stop)",
+    "verify_runs": "takes no arguments",
+    "runs_available": "takes no arguments",
     "available": "takes no arguments",
     "names": "takes no arguments",
     "default_lectures_dir": "takes no arguments",

@@ -34,7 +34,8 @@ from .._checks import check_bool, check_callable
 from ..regularisers import soft_threshold
 
 __all__ = ["Exercise", "Verdict", "EXERCISES", "check_tikhonov_fourier", "check_ista_step", "check_psnr_db",
-           "check_adjoint_mismatch", "check_pnp_step", "check_csgm_loss", "StandInDenoiser", "StandInGenerator"]
+           "check_adjoint_mismatch", "check_pnp_step", "check_csgm_loss", "check_dip_step", "check_early_stop",
+           "StandInDenoiser", "StandInGenerator"]
 
 #: Largest number of entries of a returned tensor that a record keeps (a bigger one keeps its shape).
 MAX_RECORDED = 100_000
@@ -93,7 +94,7 @@ def record(out) -> dict:
 
 _KEYS = {"error": str, "not_implemented": bool, "kind": str, "shape": list, "dtype": str, "requires_grad": bool,
          "value": (torch.Tensor, float), "type": str, "grad": (torch.Tensor, type(None)), "grad_error": str,
-         "calls": int, "sigmas": list, "timed_out": bool}
+         "calls": int, "sigmas": list, "timed_out": bool, "loss": float}
 
 
 def clean_records(records, n: int) -> list[dict]:
@@ -865,8 +866,10 @@ class CsgmLoss(Exercise):
 # ----------------------------------------------------------------------------------------
 #: Every exercise of the course by the name of the student's function (the solution notebooks
 #: define these functions in cells tagged ``solution``).
+from .lecture3b import DipStep, EarlyStop  # noqa: E402  (the lecture-3b module builds on the machinery above)
+
 EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (PsnrDb(), AdjointMismatch(), TikhonovFourier(), IstaStep(),
-                                                          PnpStep(), CsgmLoss())}
+                                                          PnpStep(), CsgmLoss(), DipStep(), EarlyStop())}
 
 _PARAMS = """
     Parameters
@@ -929,6 +932,16 @@ def check_csgm_loss(fn, raise_on_fail: bool = False) -> None:
     return _check("csgm_loss", fn, raise_on_fail)
 
 
+def check_dip_step(fn, raise_on_fail: bool = False) -> None:
+    __tracebackhide__ = True
+    return _check("dip_step", fn, raise_on_fail)
+
+
+def check_early_stop(fn, raise_on_fail: bool = False) -> None:
+    __tracebackhide__ = True
+    return _check("early_stop", fn, raise_on_fail)
+
+
 check_psnr_db.__doc__ = """Check ``psnr_db(x, x_true)`` = :math:`10\\log_{10}(1/\\mathrm{MSE})` in dB (lecture 0).
 
     Images live in [0, 1], so the peak is the data range 1; the MSE is the mean of
@@ -973,3 +986,21 @@ check_csgm_loss.__doc__ = """Check ``csgm_loss(z, y, A, generator, lam)``: the C
     differentiate with respect to ``z`` (codes ``(B, latent_dim)``; sums over everything), with a
     stand-in :class:`StandInGenerator` (no weights). The value and its gradient are compared.
 """ + _PARAMS.format(sig="csgm_loss(z, y, A, generator, lam)", name="csgm_loss")
+
+check_dip_step.__doc__ = """Check ``dip_step(net, optimizer, A, y)``: one step of the deep image prior (lecture 3b).
+
+    ``optimizer.zero_grad()``, the loss :math:`\\tfrac12\\|A\\,\\Psi(z_0; w) - y\\|^2` with
+    :math:`\\Psi(z_0; w)` = ``net()[0, 0]``, ``loss.backward()``, ``optimizer.step()``; return the loss
+    (a number) computed before the step. Each case calls it twice on a fresh seeded tiny
+    :class:`~invlab.nets.DIPNet` with Adam and compares the image after the two steps and the first
+    returned loss. Cases: inpainting (the masked loss must not pull the missing pixels to the
+    zeros ``y`` holds there), ×2 super-resolution (``y`` smaller than the image) and denoising.
+""" + _PARAMS.format(sig="dip_step(net, optimizer, A, y)", name="dip_step")
+
+check_early_stop.__doc__ = """Check ``early_stop(val_loss, patience)``: when to stop a DIP fit (lecture 3b).
+
+    Walk along the validation curve (iterations numbered from 1), keep the best value so far
+    (a strict improvement), stop once ``patience`` iterations passed without one, and return the
+    best iteration. Cases: a U-shaped curve, a curve with two dips (patience decides which is
+    found), a curve that keeps falling (a tensor), and a plateau (ties keep the earliest).
+""" + _PARAMS.format(sig="early_stop(val_loss, patience)", name="early_stop")

@@ -5,7 +5,8 @@ One call shape per family (see docs/CONVENTIONS.md):
 * ``denoiser(x, sigma) -> x`` — :class:`DnCNN`, :class:`UNetDenoiser` (lecture 2, plug-and-play);
 * ``reconstructor(y, A) -> x`` — model-agnostic, unrolled and cascade networks (lectures 2, 4);
 * ``generator(z) -> x`` — GAN generators (lecture 2);
-* ``sr_net(y_lr) -> x_hr`` — super-resolution networks (lecture 3).
+* ``sr_net(y_lr) -> x_hr`` — super-resolution networks (lecture 3);
+* ``net() -> x`` — :class:`DIPNet`, the deep image prior's generator with its own noise input (lecture 3b).
 
 Constructors only build layers: trained weights are loaded by :mod:`invlab.pretrained`.
 """
@@ -14,6 +15,7 @@ from .unet import UNet, UNetDenoiser, UNetReconstructor
 from .unrolled import UnrolledGD
 from . import gan
 from .gan import Discriminator, Generator
+from .dip import DIPNet
 
 __all__ = ["DnCNN", "UNet", "UNetDenoiser", "noise_level_map", "gan", "Generator", "Discriminator",
-           "UNetReconstructor", "UnrolledGD"]
+           "UNetReconstructor", "UnrolledGD", "DIPNet"]

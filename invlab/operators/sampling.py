@@ -61,3 +61,52 @@ class Downsample(LinearOperator):
         if self.blur is not None:
             out = self.blur._adjoint(out)
         return out
+
+    def interpolate(self, y: torch.Tensor, mode: str = "bicubic") -> torch.Tensor:
+        """Classical upsampling of ``y`` back to ``in_shape``, on this operator's sampling grid.
+
+        Low-resolution pixel :math:`(i, j)` was taken at high-resolution position
+        :math:`(f i, f j)` (:math:`f` = ``factor``), so the interpolant passes through ``y`` there:
+        :math:`\\hat x(f i, f j) = y_{ij}`. Between samples it is piecewise constant
+        (``"nearest"``: each pixel takes its nearest sample), piecewise bilinear or bicubic
+        (Keys' cubic convolution, :math:`a = -0.75`, as in ``torch.nn.functional.interpolate``);
+        beyond the last sample the border value is continued. (``interpolate(y, scale_factor=f)``
+        instead assumes samples at the centres of :math:`f \\times f` blocks, half a block off
+        this grid.) None of them undoes the anti-alias blur: that needs the operator
+        (TV-SR, lecture 3).
+
+        Parameters
+        ----------
+        y : torch.Tensor
+            Low-resolution images ``(..., H/f, W/f)``, real.
+        mode : {"nearest", "bilinear", "bicubic"}
+
+        Returns
+        -------
+        torch.Tensor
+            ``(..., H, W)``, in ``y``'s dtype (bicubic may overshoot ``[0, 1]`` slightly; not clipped).
+        """
+        from .._checks import check_choice
+        from .base import check_tensor
+        check_tensor(y, "y", self.out_shape)
+        mode = check_choice(mode, "mode", ("nearest", "bilinear", "bicubic"))
+        if y.is_complex():
+            raise TypeError(f"y must be real, got dtype {y.dtype}.")
+        f, (h, w) = self.factor, self.out_shape
+        batch = y.shape[:-2]
+        yb = y.reshape(-1, 1, h, w)
+        if mode == "nearest":
+            r = torch.clamp(torch.div(torch.arange(self.in_shape[0], device=y.device) + f // 2, f,
+                                      rounding_mode="floor"), max=h - 1)
+            c = torch.clamp(torch.div(torch.arange(self.in_shape[1], device=y.device) + f // 2, f,
+                                      rounding_mode="floor"), max=w - 1)
+            return y[..., r[:, None], c[None, :]]
+
+        def coords(n_hr, n_lr):   # LR index f*i <- HR pixel p, normalised for align_corners=True
+            u = torch.arange(n_hr, device=y.device, dtype=y.dtype) / f
+            return (2 * u / (n_lr - 1) - 1) if n_lr > 1 else torch.zeros_like(u)
+
+        gr, gc = coords(self.in_shape[0], h), coords(self.in_shape[1], w)
+        grid = torch.stack(torch.meshgrid(gc, gr, indexing="xy"), -1)[None].expand(yb.shape[0], -1, -1, -1)
+        out = torch.nn.functional.grid_sample(yb, grid, mode=mode, padding_mode="border", align_corners=True)
+        return out.reshape(batch + self.in_shape)

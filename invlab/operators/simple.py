@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import check_real, check_shape, make_generator
+from .._checks import check_int, check_real, check_shape, make_generator
 from .base import LinearOperator, check_tensor
 
 __all__ = ["Identity", "Mask"]
@@ -87,6 +87,45 @@ class Mask(LinearOperator):
         fraction_missing = check_real(fraction_missing, "fraction_missing", low=0, high=1, high_open=True)
         g = make_generator(seed)
         return cls(torch.rand(shape, generator=g) >= fraction_missing)
+
+    @classmethod
+    def block(cls, shape, fraction: float = 0.25) -> "Mask":
+        """A mask missing one centred square block whose side is ``fraction`` of the shorter side."""
+        shape = _shape2(shape, ndim=2)
+        fraction = check_real(fraction, "fraction", low=0, high=1)
+        side = round(fraction * min(shape))
+        keep = torch.ones(shape, dtype=torch.bool)
+        r0, c0 = (shape[0] - side) // 2, (shape[1] - side) // 2
+        keep[r0:r0 + side, c0:c0 + side] = False
+        return cls(keep)
+
+    @classmethod
+    def text(cls, shape, text: str = "invlab", size: float = 0.2, lines: int = 3) -> "Mask":
+        """A mask missing the pixels under ``text`` written ``lines`` times across the image.
+
+        The text is rasterised by matplotlib's Agg renderer with its bundled DejaVu Sans Bold
+        (so the mask is the same on every machine with the same matplotlib); ``size`` is the
+        letter height as a fraction of the image height.
+        """
+        shape = _shape2(shape, ndim=2)
+        if not isinstance(text, str) or not text.strip() or len(text) > 200:
+            raise ValueError(f"text must be a non-empty string of at most 200 characters, got {text!r}.")
+        size = check_real(size, "size", low=0.02, high=1)
+        lines = check_int(lines, "lines", low=1, high=50)
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        import numpy as np
+        H, W = shape
+        dpi = 100
+        fig = Figure(figsize=(W / dpi, H / dpi), dpi=dpi)
+        canvas = FigureCanvasAgg(fig)
+        fig.patch.set_facecolor("black")
+        for i in range(lines):
+            fig.text(0.5, (i + 0.5) / lines, text, color="white", ha="center", va="center",
+                     fontsize=size * H * 72 / dpi, fontweight="bold", family="DejaVu Sans")
+        canvas.draw()
+        ink = np.asarray(canvas.buffer_rgba())[..., 0]
+        return cls(torch.from_numpy(ink < 128))
 
     def _exact_norm(self) -> float:
         """1 (a projection), 0 for an all-False mask."""

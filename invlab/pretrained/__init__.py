@@ -12,6 +12,10 @@ Command line::
     python -m invlab.pretrained list            # names, sizes, headline metric
     python -m invlab.pretrained verify          # sha256 + reload + held-out metric vs manifest
     python -m invlab.pretrained train NAME      # retrain from scratch, write the file and manifest
+    python -m invlab.pretrained run NAME|all    # compute a stored run again (lecture 3b's DIP fits)
+
+Stored runs (:mod:`invlab.pretrained.runs`) are slow reconstructions shipped like the weights:
+:func:`stored_run` loads one, checksum-checked.
 
 A recipe may train more than one network (a GAN's generator *and* its discriminator): the
 others are shipped as *companions*, with their own manifest entries (``"companion_of"``), and
@@ -35,7 +39,7 @@ from pathlib import Path
 import torch
 
 __all__ = ["available", "load", "info", "verify", "train", "training_record", "WEIGHTS_DIR", "WeightsChecksumError",
-           "ManifestError"]
+           "ManifestError", "stored_run"]
 
 
 def _weights_dir() -> Path:
@@ -318,6 +322,9 @@ def _main(argv=None) -> int:
     sub.add_parser("list", help="list the shipped networks")
     v = sub.add_parser("verify", help="check checksums and re-measure the held-out metric")
     v.add_argument("names", nargs="*")
+    r = sub.add_parser("run", help="compute a stored run again (writes data/runs/): a name, or all")
+    r.add_argument("name")
+    r.add_argument("--out", type=Path, default=None, help="write the run and a manifest here instead of data/runs/")
     t = sub.add_parser("train", help="retrain a network from scratch (writes data/weights/)")
     t.add_argument("name")
     t.add_argument("--steps", type=int, default=None, help="override the recipe's number of steps")
@@ -331,6 +338,19 @@ def _main(argv=None) -> int:
                      else f"trained with {e.get('companion_of')}")
             print(f"{name:20s} {e['class']:18s} {e['parameters']:>9,d} params  {e['bytes'] / 1e6:6.2f} MB  "
                   f"{score}  (trained {e['train_seconds'] / 60:.1f} min)")
+        from .runs import _manifest as runs_manifest
+        for name, e in runs_manifest(missing_ok=True).items():
+            print(f"{name:20s} {'stored run':18s} {'':>16s}  {e['bytes'] / 1e6:6.2f} MB  {e['description']}  "
+                  f"(computed in {e['seconds'] / 60:.1f} min)")
+        return 0
+    if args.cmd == "run":
+        from .runs import RUNS, make_run
+        if "INVLAB_NUM_THREADS" not in os.environ:
+            torch.set_num_threads(os.cpu_count() or 1)
+        names = list(RUNS) if args.name == "all" else [args.name]
+        for name in names:
+            e = make_run(name, folder=args.out)
+            print(f"{name}: {e['bytes'] / 1e6:.2f} MB in {e['seconds']:.0f} s on {e['threads']} threads")
         return 0
     if args.cmd == "verify":
         bad = 0
@@ -341,6 +361,11 @@ def _main(argv=None) -> int:
                 print(f"{row['name']:20s} {row['metric']}: manifest {row['manifest']}, measured "
                       f"{row.get('measured')}  ({'ok' if row['ok'] else 'MISMATCH'})")
             bad += not row["ok"]
+        if not args.names:
+            from .runs import verify_runs
+            for row in verify_runs():
+                print(f"{row['name']:20s} stored run: {'checksum and reload ok' if row['ok'] else row['error']}")
+                bad += not row["ok"]
         return 1 if bad else 0
     if "INVLAB_NUM_THREADS" not in os.environ:  # training: use every core (a laptop has no browser to share with)
         torch.set_num_threads(os.cpu_count() or 1)
@@ -352,3 +377,8 @@ def _main(argv=None) -> int:
           f"{entry['threads']} threads, {entry['parameters']:,} parameters, {entry['bytes'] / 1e6:.2f} MB")
     return 0
 
+
+def stored_run(name: str) -> dict:
+    """The stored run ``name`` (:func:`invlab.pretrained.runs.stored_run`), checksum-checked."""
+    from .runs import stored_run as _stored_run
+    return _stored_run(name)

@@ -16,12 +16,14 @@ with a circulant regulariser) are solved exactly in Fourier, which is what makes
 :func:`tikhonov` (~1 ms) and TV deblurring by :func:`admm` fast enough for a live slider.
 
 The package: :mod:`._common` (checks, history, Fourier eigenvalues), :mod:`.linear` (``cg``, ``tikhonov``, ``least_squares``) and :mod:`.first_order`
-(``gradient_descent``, ``ista``, ``fista``, ``admm``, ``pdhg``).
+(``gradient_descent``, ``ista``, ``fista``, ``admm``, ``pdhg``); lectures 2-3b: :mod:`.learned` (``pnp``, ``csgm``)
+and :mod:`.dip` (``dip``).
 """
 from ._common import objective
 from .first_order import admm, fista, gradient_descent, ista, pdhg
 from .linear import cg, least_squares, tikhonov
 from .learned import csgm, pnp
+from .dip import dip
 
 __all__ = ["tikhonov", "least_squares", "cg", "gradient_descent", "ista", "fista", "admm", "pdhg",
-           "objective", "pnp", "csgm"]
+           "objective", "pnp", "csgm", "dip"]

@@ -1,0 +1,291 @@
+"""Stored runs: slow reconstructions computed once by this project, shipped with checksums.
+
+A deep-image-prior fit takes about a minute on a laptop CPU, too long for a notebook that runs
+all of its cells in 90 s or for a slider. So the runs a lecture shows are computed once by
+``python -m invlab.pretrained run NAME`` (the code is :data:`RUNS`), and stored under
+``data/runs/`` with the PSNR and objective curves and every ``keep_every``-th iterate (8-bit,
+the resolution a screen shows), described in ``data/runs/MANIFEST.json`` (sha256, command,
+seconds, machine). :func:`stored_run` checks the sha256 before ``torch.load(...,
+weights_only=True)``, like the weights. A notebook's live flag reruns the same code.
+
+Every run is a dict with at least ``"x_true"``, ``"y"``, ``"x"`` (the final iterate),
+``"psnr"``, ``"objective"``, ``"iterates"`` (uint8, ``(K, H, W)``) and ``"x_iter"`` (their
+iteration numbers); a run of several fits stores them under ``"fits"``, one such dict each.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from .._checks import check_choice, check_int
+
+__all__ = ["RUNS", "RUNS_DIR", "stored_run", "make_run", "verify_runs", "runs_available", "to_uint8",
+           "from_uint8", "DIP_SIZE", "DIP_IMAGE", "dip_problem"]
+
+
+def _runs_dir() -> Path:
+    env = os.environ.get("INVLAB_RUNS_DIR")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "data" / "runs"
+
+
+#: Folder of the stored runs and their manifest (``$INVLAB_RUNS_DIR`` overrides it).
+RUNS_DIR = _runs_dir()
+
+#: Image size and test image of lecture 3b's stored runs.
+DIP_SIZE, DIP_IMAGE = 128, "camera"
+
+
+def to_uint8(x: torch.Tensor) -> torch.Tensor:
+    """Images in [0, 1] as 8-bit (rounded; values outside [0, 1] clipped): how iterates are stored."""
+    from ..operators import check_tensor
+    check_tensor(x, "x")
+    return (x.detach().float().clamp(0, 1) * 255).round().to(torch.uint8)
+
+
+def from_uint8(x: torch.Tensor) -> torch.Tensor:
+    """The inverse of :func:`to_uint8`, to float32 in [0, 1] (to within 1/510)."""
+    if not isinstance(x, torch.Tensor) or x.dtype != torch.uint8:
+        raise TypeError(f"x must be a torch.uint8 tensor (from to_uint8), got "
+                        f"{x.dtype if isinstance(x, torch.Tensor) else type(x).__name__}.")
+    return x.float() / 255
+
+
+@dataclass(frozen=True)
+class Run:
+    """A stored run: its name, what it shows, and the function that computes it (seeded)."""
+
+    name: str
+    description: str
+    make: Callable[[bool], dict]
+
+
+def dip_problem(task: str, image: str = DIP_IMAGE, size: int = DIP_SIZE, seed: int = 0):
+    """The measurement of a lecture-3b problem: ``(A, y, x_true)``.
+
+    ``task`` is ``"denoising"`` (:math:`\\sigma = 0.1`, 10 % of the pixels held out for
+    validation: ``A`` keeps the other 90 %), ``"inpainting-random"`` (50 % of the pixels
+    missing), ``"inpainting-text"``, ``"inpainting-block"``, ``"sr"`` (x4,
+    :class:`~invlab.operators.Downsample`), all noise-free except denoising.
+    """
+    from .. import data, noise
+    from .. import operators as op
+    from ..tasks import stream_seed
+
+    task = check_choice(task, "task", DIP_TASKS)
+    size = check_int(size, "size", low=8, high=4096)
+    x = data.image(image, size=size)
+    seed = check_int(seed, "seed", low=0, high=2**31)
+    shape = (size, size)
+    if task == "denoising":
+        y = noise.gaussian(x, DENOISING_SIGMA, seed=stream_seed(seed, 1))
+        A = op.Mask.random(shape, fraction_missing=VALIDATION_FRACTION, seed=stream_seed(seed, 2))
+        return A, y, x
+    if task == "sr":
+        A = op.Downsample(shape, 4)
+    elif task == "inpainting-random":
+        A = op.Mask.random(shape, fraction_missing=0.5, seed=stream_seed(seed, 3))
+    elif task == "inpainting-text":
+        A = op.Mask.text(shape)
+    else:
+        A = op.Mask.block(shape)
+    return A, A(x), x
+
+
+DIP_TASKS = ("denoising", "inpainting-random", "inpainting-text", "inpainting-block", "sr")
+DENOISING_SIGMA = 0.1
+VALIDATION_FRACTION = 0.1
+KEEP_EVERY = 50
+
+
+def _fit_record(A, y, x_true, n_iter, keep_every=KEEP_EVERY, val=None, progress=False, **kw) -> dict:
+    """One seeded :func:`~invlab.solvers.dip` run, as a stored-run dict (``val``: held-out pixels'
+    mean squared residual per iteration, for denoising)."""
+    from ..solvers import dip
+
+    from ..metrics import psnr
+
+    curve, best = [], {}
+
+    def callback(k, x):
+        p = float(psnr(x, x_true))
+        if p > best.get("psnr", -float("inf")):
+            best.update(psnr=p, iter=k, x=to_uint8(x))
+        if val is not None:
+            held, y_full = val
+            curve.append(float(((x - y_full)[held] ** 2).mean()))
+            if curve[-1] < best.get("val", float("inf")):
+                best.update(val=curve[-1], val_iter=k, x_val=to_uint8(x))
+        return False
+
+    x, h = dip(A, y, n_iter=n_iter, x_true=x_true, keep_every=keep_every, callback=callback, progress=progress,
+               seed=0, **kw)
+    rec = {"x_true": x_true.to(torch.float16), "y": y.to(torch.float16), "x": to_uint8(x),
+           "psnr": h["psnr"], "objective": h["objective"], "iterates": to_uint8(torch.stack(h["x"])),
+           "x_iter": h["x_iter"], "n_iter": n_iter, "x_best": best["x"], "best_iter": best["iter"]}
+    if val is not None:
+        rec.update(val=curve, x_val_best=best["x_val"], val_best_iter=best["val_iter"])
+    return rec
+
+
+def _fitting(progress=False) -> dict:
+    """Lecture 3b, 3.5: fit y = x (A = I) for a photo, its pixels shuffled, and uniform noise."""
+    from .. import data
+    from .. import operators as op
+
+    x = data.image(DIP_IMAGE, size=DIP_SIZE)
+    g = torch.Generator().manual_seed(0)
+    shuffled = x.flatten()[torch.randperm(x.numel(), generator=g)].reshape(x.shape)
+    noise = torch.rand(x.shape, generator=g)
+    A = op.Identity(x.shape)
+    fits = {}
+    for label, target in (("natural", x), ("shuffled", shuffled), ("noise", noise)):
+        fits[label] = _fit_record(A, target, target, n_iter=FIT_ITER, progress=progress, noise_reg=0.0)
+    return {"fits": fits, "labels": ["natural", "shuffled", "noise"]}
+
+
+FIT_ITER = 1200
+INPAINT_ITER = 1200
+SR_ITER = 1200
+DENOISE_ITER = 2000
+
+
+def _inpainting(progress=False) -> dict:
+    """Lecture 3b, 3.6: DIP inpainting with three masks (random 50 %, text, a block)."""
+    fits = {}
+    for task in ("inpainting-random", "inpainting-text", "inpainting-block"):
+        A, y, x = dip_problem(task)
+        fits[task] = _fit_record(A, y, x, n_iter=INPAINT_ITER, progress=progress)
+        fits[task]["mask"] = A.mask.clone()
+    return {"fits": fits, "labels": list(fits)}
+
+
+def _denoising(progress=False) -> dict:
+    """Lecture 3b, 3.6: DIP denoising (sigma = 0.1) with 10 % of the pixels held out for validation."""
+    A, y, x = dip_problem("denoising")
+    rec = _fit_record(A, y, x, n_iter=DENOISE_ITER, keep_every=KEEP_EVERY, val=(~A.mask, y), progress=progress)
+    rec["mask"] = A.mask.clone()
+    rec["sigma"] = DENOISING_SIGMA
+    return rec
+
+
+def _sr(progress=False) -> dict:
+    """Lecture 3b, 3.6: DIP x4 super-resolution through Downsample (sigma = 2 blur, decimation)."""
+    A, y, x = dip_problem("sr")
+    rec = _fit_record(A, y, x, n_iter=SR_ITER, progress=progress)
+    rec["factor"] = 4
+    return rec
+
+
+#: Every stored run by name.
+RUNS: dict[str, Run] = {r.name: r for r in (
+    Run("dip_fitting", "DIP fits a photo, its shuffled pixels and noise (lecture 3b, 3.5)", _fitting),
+    Run("dip_inpainting", "DIP inpainting with three masks (lecture 3b, 3.6)", _inpainting),
+    Run("dip_denoising", "DIP denoising with held-out validation pixels (lecture 3b, 3.6)", _denoising),
+    Run("dip_sr", "DIP x4 super-resolution (lecture 3b, 3.6)", _sr),
+)}
+
+
+def _manifest(missing_ok: bool = False) -> dict:
+    path = _runs_dir() / "MANIFEST.json"
+    if not path.is_file():
+        if missing_ok:
+            return {}
+        raise FileNotFoundError(f"the stored runs' manifest {path} is missing; restore it from git or make the runs "
+                                f"again: `python -m invlab.pretrained run all`.")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        from . import ManifestError
+        raise ManifestError(f"{path} is not valid JSON ({e}); restore it from git.") from None
+
+
+def runs_available() -> list[str]:
+    """Names of the stored runs in the manifest."""
+    return sorted(_manifest(missing_ok=True))
+
+
+def _check_run_name(name) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {type(name).__name__}.")
+    if name not in RUNS:
+        raise ValueError(f"name: unknown stored run {name!r}; known: {', '.join(RUNS)}.")
+    return name
+
+
+def stored_run(name: str) -> dict:
+    """The stored run ``name`` (see the module docstring for its keys), checksum-checked.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``name``.
+    FileNotFoundError
+        The file or the manifest is missing (the message says how to make it).
+    WeightsChecksumError
+        The file's sha256 differs from the manifest's.
+    """
+    from . import WeightsChecksumError, _sha256
+
+    _check_run_name(name)
+    entry = _manifest().get(name)
+    command = f"python -m invlab.pretrained run {name}"
+    if entry is None:
+        raise FileNotFoundError(f"stored run {name!r} is not in {_runs_dir() / 'MANIFEST.json'}; make it: `{command}`.")
+    path = _runs_dir() / entry["file"]
+    if not path.is_file():
+        raise FileNotFoundError(f"stored run {path} is missing; restore it from git or make it again "
+                                f"(~{entry.get('seconds', 0) / 60:.0f} min): `{command}`.")
+    raw = path.read_bytes()
+    digest = _sha256(raw)
+    if digest != entry["sha256"]:
+        raise WeightsChecksumError(f"stored run {path} has sha256 {digest}, but the manifest records {entry['sha256']}: "
+                                   f"restore it from git or make it again: `{command}`.")
+    return torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+
+
+def make_run(name: str, folder=None, progress: bool = True) -> dict:
+    """Compute the run ``name`` and write it (and its manifest entry) to ``folder`` (default ``data/runs``).
+
+    Returns the manifest entry.
+    """
+    from . import _sha256
+
+    _check_run_name(name)
+    folder = Path(folder) if folder is not None else _runs_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    result = RUNS[name].make(progress)
+    seconds = time.perf_counter() - t0
+    buf = io.BytesIO()
+    torch.save(result, buf)
+    blob = buf.getvalue()
+    entry = {"file": f"{name}.pt", "sha256": _sha256(blob), "bytes": len(blob), "description": RUNS[name].description,
+             "command": f"python -m invlab.pretrained run {name}", "seconds": round(seconds, 1),
+             "threads": torch.get_num_threads(), "torch": torch.__version__,
+             "machine": f"{platform.machine()}, {os.cpu_count()} cores"}
+    path = folder / "MANIFEST.json"
+    manifest = json.loads(path.read_text()) if path.is_file() else {}
+    manifest[name] = entry
+    (folder / entry["file"]).write_bytes(blob)
+    path.write_text(json.dumps(dict(sorted(manifest.items())), indent=2) + "\n")
+    return entry
+
+
+def verify_runs() -> list[dict]:
+    """Checksum and reload every stored run: rows ``{"name", "ok", "error"}``."""
+    rows = []
+    for name in runs_available():
+        try:
+            stored_run(name)
+            rows.append({"name": name, "ok": True, "error": None})
+        except (OSError, ValueError, RuntimeError) as e:
+            rows.append({"name": name, "ok": False, "error": str(e)})
+    return rows
