@@ -53,6 +53,7 @@ def test_dip_panel_masks_and_iterations(inpainting):
             seen.add(panel.row.pngs[1])
         # the peak image and its caption come from the stored run
         assert f"k = {fits[label]['best_iter']}" in panel.row.captions[2].value
+        assert "ground truth" in panel.base_row.captions[-1].value
         assert "TV (best λ)" in panel.summary.value
     assert len(seen) == 2 * len(fits)
 
@@ -93,8 +94,9 @@ def test_live_dip_draws_while_it_runs():
     old = panel.plot.refresh
     panel.plot.refresh = lambda *a, **k: (frames.append(1), old(*a, **k))
     out, hist = panel.run()
-    assert len(frames) == 2 and panel.bar.value == 10 and panel.bar.bar_style == "success"
-    assert len(panel.psnrs) == 10 and "iteration 10 of 10" in panel.status.value
+    assert len(frames) == 2 and panel.done == 10 and "width:100%" in panel.status.value
+    assert len(panel.psnrs) == 10 and "done: 10 iterations" in panel.status.value
+    assert not panel.button.disabled
     ref, _ = il.solvers.dip(A, A(x), n_iter=10, seed=0)
     assert torch.equal(out, ref)           # the live run is the solver's run
 

@@ -79,7 +79,7 @@ def _no_step(net, opt, A, y):
 class DipStep(Exercise):
     """``dip_step(net, optimizer, A, y)``: one Adam step of :math:`\\tfrac12\\|A\\Psi(z_0; w) - y\\|^2`."""
 
-    name, signature, lecture = "dip_step", "dip_step(net, optimizer, A, y)", "03b"
+    name, signature, lecture = "dip_step", "dip_step(net, optimizer, A, y)", "03"
 
     def cases(self):
         g = _seeded(31)
@@ -130,9 +130,12 @@ class DipStep(Exercise):
                 (lambda: _run_steps(_no_step, A, y, shape, seed)[0],
                  "the weights did not change: call optimizer.step() after loss.backward()."),
             ]
-            return _mismatch(self.name, got, ref, mistakes,
-                             "compare with: optimizer.zero_grad(); loss = ½‖A(net()[0, 0]) − y‖²; loss.backward(); "
-                             "optimizer.step().", 1e-4)
+            verdict = _mismatch(self.name, got, ref, mistakes,
+                                "compare with: optimizer.zero_grad(); loss = ½‖A(net()[0, 0]) − y‖²; "
+                                "loss.backward(); optimizer.step().", 1e-4)
+            if rec.get("loss") is None:
+                verdict.hint += " Then return the loss as a number: return float(loss)."
+            return verdict
         loss = rec.get("loss")
         if loss is None:
             return Verdict(False, hint="the step is right; also return the loss (a number: float(loss)) "
@@ -190,7 +193,7 @@ def _curve_bump():
 class EarlyStop(Exercise):
     """``early_stop(val_loss, patience)``: the iteration to stop at, from a validation curve."""
 
-    name, signature, lecture = "early_stop", "early_stop(val_loss, patience)", "03b"
+    name, signature, lecture = "early_stop", "early_stop(val_loss, patience)", "03"
 
     def cases(self):
         u = [round((k - 12) ** 2 / 100 + 0.3, 6) for k in range(1, 31)]

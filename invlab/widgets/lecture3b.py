@@ -35,7 +35,7 @@ TV_GRIDS = {"denoising": tuple(float(v) for v in np.logspace(-2, -0.5, 7)),
             "sr": tuple(float(v) for v in np.logspace(-4.5, -2, 6))}
 
 #: How the three targets of the fitting experiment are called on screen.
-FIT_LABELS = {"natural": "photo", "shuffled": "its pixels shuffled", "noise": "uniform noise"}
+FIT_LABELS = {"natural": "photo", "shuffled": "shuffled pixels", "noise": "uniform noise"}
 
 
 def _kind(task: str) -> str:
@@ -132,7 +132,7 @@ class FittingPanel(W.VBox):
         self.targets = ImageRow([f"target: {FIT_LABELS.get(k, k)}" for k in self.labels], width, lines=1)
         for i, k in enumerate(self.labels):
             self.targets.set(i, self.fits[k]["x_true"].float())
-        self.row = ImageRow([FIT_LABELS.get(k, k) for k in self.labels], width, lines=2)
+        self.row = ImageRow([FIT_LABELS.get(k, k) for k in self.labels], width, lines=3)
         self.plot = PlotImage(figsize=(5.2, 3.4), dpi=80)
         ax = self.plot.ax
         n = first["n_iter"]
@@ -183,7 +183,7 @@ class DIPPanel(W.VBox):
         Display width of each image in CSS pixels.
     """
 
-    def __init__(self, runs: dict, baselines: dict, measurement=None, width: int = 180):
+    def __init__(self, runs: dict, baselines: dict, measurement=None, width: int = 170):
         width = _check_positive_int(width, "width")
         if not isinstance(runs, dict) or not runs:
             raise TypeError("runs must be a non-empty dict label -> stored run.")
@@ -196,25 +196,26 @@ class DIPPanel(W.VBox):
         self.measurement = measurement or (lambda run: run["y"].float())
         self.labels = list(runs)
         self.xs = {k: _iterates(r) for k, r in runs.items()}
-        self.selector = W.ToggleButtons(options=self.labels, value=self.labels[0], description="problem",
-                                        style={"button_width": "auto"},
-                                        layout=W.Layout(display="flex" if len(self.labels) > 1 else "none"))
+        self.selector = W.Dropdown(options=self.labels, value=self.labels[0], description="problem",
+                                   layout=W.Layout(width="320px"))
         iters = [int(k) for k in runs[self.labels[0]]["x_iter"]]
         self.iteration = W.SelectionSlider(options=iters, value=iters[-1], description="iteration k",
                                            continuous_update=True, layout=W.Layout(width="420px"),
                                            style={"description_width": "initial"})
         names = list(baselines[self.labels[0]])
         self.validation = "val" in runs[self.labels[0]]
-        titles = ["measurement y", "DIP at k", "DIP at its PSNR peak"]
-        titles += ["DIP, validation stop"] if self.validation else []
-        titles += names + ["ground truth"]
+        titles = ["measurement y", "DIP at k", "DIP, PSNR peak"] + (["DIP, validation stop"] if self.validation else [])
         self.method_names = names
-        self.row = ImageRow(titles, width, lines=2)
-        self.plot = PlotImage(figsize=(6.4, 3.0), dpi=80)
+        self.row = ImageRow(titles, width, lines=3)
+        self.base_row = ImageRow(names + ["ground truth"], width, lines=3)
+        self.plot = PlotImage(figsize=(8.0, 3.0), dpi=80)
         self.summary = W.HTML()
         self.selector.observe(lambda change: self._redraw(), names="value")
         self.iteration.observe(lambda change: self.update(), names="value")
-        super().__init__([self.selector, self.iteration, self.row, self.plot, self.summary])
+        controls = [self.selector, self.iteration] if len(self.labels) > 1 else [self.iteration]
+        super().__init__(controls + [W.HTML(_info("<b>deep image prior</b>")), self.row,
+                          W.HTML(_info("<b>the other methods</b> (the same measurement)")), self.base_row,
+                          self.plot, self.summary])
         self._redraw()
 
     def _run(self):
@@ -235,7 +236,7 @@ class DIPPanel(W.VBox):
         for i, (name, x) in enumerate(base.items()):
             ax.axhline(float(metrics.psnr(x, x_true)), color=f"C{i + 1}", ls="--", lw=1.2, label=name)
         b = run["best_iter"]
-        ax.plot([b], [run["psnr"][b - 1]], "v", color="C3", ms=8, label=f"DIP peak (k = {b})")
+        ax.plot([b], [run["psnr"][b - 1]], "v", color="C3", ms=8, label=f"DIP's peak (k = {b})")
         _psnr_axis(ax, n)
         lo = min(min(run["psnr"][max(0, min(9, n - 1)):]), *(float(metrics.psnr(x, x_true)) for x in base.values()))
         hi = max(max(run["psnr"]), *(float(metrics.psnr(x, x_true)) for x in base.values()))
@@ -243,35 +244,35 @@ class DIPPanel(W.VBox):
         ax.set_title("PSNR of Ψ(z₀; w) against the ground truth")
         if self.validation:
             ax2 = ax.twinx()
-            ax2.plot(ks, run["val"], color="0.55", lw=1, label="held-out error")
+            val = np.asarray(run["val"], dtype=float)
+            ax2.plot(ks, val, color="0.55", lw=1, label="held-out error (right axis)")
             ax2.set_ylabel("held-out pixels' MSE")
             v = run["val_best_iter"]
-            ax2.plot([v], [run["val"][v - 1]], "o", color="0.3", ms=6)
+            ax2.plot([v], [val[v - 1]], "o", color="0.3", ms=6, label=f"its minimum (k = {v})")
+            tail = val[min(len(val) - 1, 49):]          # from k = 50 on: the part where the minimum lies
+            ax2.set_ylim(val.min() - 0.1 * (tail.max() - val.min()), tail.max() + 0.1 * (tail.max() - val.min()))
             ax2.tick_params(labelsize=9)
             h1, l1 = ax.get_legend_handles_labels()
             h2, l2 = ax2.get_legend_handles_labels()
-            ax.legend(h1 + h2, l1 + l2, loc="lower left", fontsize=9, ncol=2, framealpha=0.9)
+            ax.legend(h1 + h2, l1 + l2, loc="upper left", bbox_to_anchor=(1.2, 1.0), fontsize=9, framealpha=0.9)
             self.plot.axes = [ax, ax2]
         else:
-            ax.legend(loc="lower right", fontsize=9, ncol=2, framealpha=0.9)
+            ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9, framealpha=0.9)
         self.cursor = ax.axvline(self.iteration.value, color="0.3", lw=1, ls=":")
         self.plot.finish()
         self.plot.set_dynamic(self.cursor)
         # fixed images
         r = self.row
         r.set(0, self.measurement(run), title="measurement y")
-        r.set(2, from_uint8(run["x_best"]), title=f"DIP at its PSNR peak, k = {b}", note=psnr_note(
-            from_uint8(run["x_best"]), x_true))
-        j = 3
+        best = from_uint8(run["x_best"])
+        r.set(2, best, title=f"DIP, PSNR peak (k = {b})", note=psnr_note(best, x_true))
         if self.validation:
             v = run["val_best_iter"]
-            r.set(3, from_uint8(run["x_val_best"]), title=f"DIP stopped by validation, k = {v}",
-                  note=psnr_note(from_uint8(run["x_val_best"]), x_true))
-            j = 4
-        for name in self.method_names:
-            r.set(j, base[name], title=name, note=psnr_note(base[name], x_true))
-            j += 1
-        r.set(j, x_true, title="ground truth")
+            xv = from_uint8(run["x_val_best"])
+            r.set(3, xv, title=f"DIP, validation stop (k = {v})", note=psnr_note(xv, x_true))
+        for j, name in enumerate(self.method_names):
+            self.base_row.set(j, base[name], title=name, note=psnr_note(base[name], x_true))
+        self.base_row.set(len(self.method_names), x_true, title="ground truth")
         rows = "".join(f"<td style='padding:0 10px'>{name}: <b>{float(metrics.psnr(x, x_true)):.2f} dB</b></td>"
                        for name, x in base.items())
         self.summary.value = _info(f"<table><tr><td style='padding:0 10px'>DIP at its peak (k = {b}): "
@@ -312,7 +313,7 @@ class LiveDIP(W.VBox):
         The result of the last :meth:`run`.
     """
 
-    def __init__(self, A, y, x_true, n_iter: int = 1200, every: int = 25, width: int = 200, **kwargs):
+    def __init__(self, A, y, x_true, n_iter: int = 1200, every: int = 25, width: int = 200, **kwargs):  # noqa: D107
         if not isinstance(A, op.LinearOperator):
             raise TypeError(f"A must be an invlab.operators.LinearOperator, got {type(A).__name__}.")
         op.check_tensor(y, "y", A.out_shape)
@@ -324,8 +325,8 @@ class LiveDIP(W.VBox):
         self.n_iter = _check_positive_int(n_iter, "n_iter", maximum=100_000)
         self.every = _check_positive_int(every, "every")
         width = _check_positive_int(width, "width")
-        self.bar = W.IntProgress(value=0, min=0, max=self.n_iter, description="DIP", bar_style="info")
-        self.status = W.HTML(_info("not started"))
+        self.done = 0                      # iterations done in the current or last run
+        self.status = W.HTML(self._status("not started"))
         self.row = ImageRow(["DIP, live"], width, lines=2)
         self.plot = PlotImage(figsize=(4.6, 3.0), dpi=80)
         ax = self.plot.ax
@@ -337,8 +338,13 @@ class LiveDIP(W.VBox):
         self.plot.set_dynamic(self.line)
         self.x, self.history = None, None
         self.psnrs = []
-        super().__init__([W.HBox([self.bar, self.status]), W.HBox([self.row, self.plot],
-                                                                  layout=W.Layout(flex_flow="row wrap"))])
+        self.button = W.Button(description="▶ run live", tooltip=f"fit from scratch: {self.n_iter} Adam steps, "
+                                                               "about a minute on 2 cores (the kernel is busy meanwhile)")
+        self.button.on_click(lambda _: self.run())
+        self.row.set(0, torch.full(tuple(A.in_shape), 0.5), title="DIP, not started")
+        self.plot.refresh(full=True)
+        super().__init__([W.HBox([self.button, self.status]),
+                          W.HBox([self.row, self.plot], layout=W.Layout(flex_flow="row wrap"))])
 
     def run(self):
         """Fit from scratch; returns ``(x, history)`` like :func:`invlab.solvers.dip`."""
@@ -347,14 +353,27 @@ class LiveDIP(W.VBox):
         def callback(k, x):
             self.psnrs.append(float(metrics.psnr(x, self.x_true)))
             if k % self.every == 0 or k == self.n_iter:
-                self.bar.value = k
-                self.status.value = _info(f"iteration {k} of {self.n_iter}: PSNR {self.psnrs[-1]:.2f} dB")
+                self.done = k
+                self.status.value = self._status(f"iteration {k} of {self.n_iter}: PSNR {self.psnrs[-1]:.2f} dB")
                 self.row.set(0, x.clamp(0, 1), title=f"DIP, k = {k}", note=psnr_note(x, self.x_true))
                 self.line.set_data(np.arange(1, len(self.psnrs) + 1), self.psnrs)
                 self.plot.refresh()
             return False
 
-        self.bar.bar_style = "info"
-        self.x, self.history = solvers.dip(self.A, self.y, n_iter=self.n_iter, callback=callback, **self.kwargs)
-        self.bar.value, self.bar.bar_style = self.n_iter, "success"
+        self.done = 0
+        self.button.disabled = True
+        self.status.value = self._status("running…")
+        try:
+            self.x, self.history = solvers.dip(self.A, self.y, n_iter=self.n_iter, callback=callback, **self.kwargs)
+        finally:
+            self.button.disabled = False
+        self.status.value = self._status(f"done: {len(self.psnrs)} iterations, PSNR {self.psnrs[-1]:.2f} dB")
         return self.x, self.history
+
+    def _status(self, text: str) -> str:
+        """The status line: a thin bar (plain HTML, drawn here) and the text."""
+        pct = 100 * self.done / self.n_iter
+        bar = (f"<span style='display:inline-block;width:160px;height:8px;background:#e0e0e0;margin-right:8px;"
+               f"vertical-align:middle'><span style='display:block;width:{pct:.0f}%;height:100%;"
+               f"background:#1976d2'></span></span>")
+        return _info(bar + text)
