@@ -129,8 +129,10 @@ def test_dip_refuses_complex_operators_and_batches_clearly():
 
 def test_natural_image_is_fitted_before_shuffled_pixels_before_noise():
     """The deep image prior's observation (Ulyanov et al. 2018, fig. 2), with a fixed seed at 64x64
-    and no input perturbation: iterations to reach 25 dB (photo) < to reach 20 dB (shuffled pixels)
-    < 20 dB (noise), each level actually reached (measured: 32, 91, 111)."""
+    and no input perturbation: iterations to reach 25 dB, photo < shuffled pixels < noise, each
+    level actually reached. Measured on 1 and 2 threads, with and without MKL_CBWR=COMPATIBLE /
+    ONEDNN_MAX_CPU_ISA=AVX2 (other code paths, as on another CPU): photo 32; shuffled 135-165;
+    noise 195-206 (the trajectories differ in detail, the order does not)."""
     x = il.data.image("camera", size=64)
     g = torch.Generator().manual_seed(0)
     shuffled = x.flatten()[torch.randperm(x.numel(), generator=g)].reshape(x.shape)
@@ -144,8 +146,8 @@ def test_natural_image_is_fitted_before_shuffled_pixels_before_noise():
         return len(h["psnr"]) if h["psnr"][-1] >= level else n_iter + 1
 
     k_photo = first(x, 25.0, 400)
-    k_shuffled = first(shuffled, 20.0, 600)
-    k_noise = first(noise, 20.0, 900)
+    k_shuffled = first(shuffled, 25.0, 600)
+    k_noise = first(noise, 25.0, 900)
     print("iterations to the fit level:", k_photo, k_shuffled, k_noise)
     assert k_photo <= 400 and k_shuffled <= 600 and k_noise <= 900, (k_photo, k_shuffled, k_noise)
     assert k_photo < k_shuffled < k_noise, (k_photo, k_shuffled, k_noise)
@@ -188,6 +190,14 @@ def test_interpolate_matches_torch_on_its_grid():
 
 
 # ------------------------------------------------------------------ stored runs
+def test_log_schedule():
+    ks = R.log_schedule(1200)
+    assert ks[0] == 1 and ks[-1] == 1200 and ks == sorted(set(ks))
+    ratios = [b / a for a, b in zip(ks[5:], ks[6:])]
+    assert all(1.1 < r < 1.6 for r in ratios[:-1])          # evenly spaced on a log scale
+    assert R.log_schedule(1) == [1]
+
+
 def test_uint8_round_trip():
     x = torch.rand(5, 7)
     assert (R.from_uint8(R.to_uint8(x)) - x).abs().max() <= 0.5 / 255 + 1e-7

@@ -647,6 +647,8 @@ CASES += [
     ("runs.dip_problem.image", lambda v: RU.dip_problem("sr", image=v), "image", "name"),
     ("runs.dip_problem.size", lambda v: RU.dip_problem("sr", size=v), "size", "count"),
     ("runs.dip_problem.seed", lambda v: RU.dip_problem("sr", seed=v), "seed", "seed"),
+    ("runs.log_schedule.n_iter", lambda v: RU.log_schedule(v), "n_iter", KINDS["count"] | st.sampled_from([10**9])),
+    ("runs.log_schedule.per_decade", lambda v: RU.log_schedule(100, v), "per_decade", "count"),
     ("check_dip_step.fn", lambda v: coursework.check_dip_step(v), "fn", "callback"),
     ("check_early_stop.fn", lambda v: coursework.check_early_stop(v), "fn", "callback"),
     ("reference_early_stop.val_loss", lambda v: CK3B.reference_early_stop(v, 3), "val_loss",

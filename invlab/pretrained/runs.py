@@ -9,8 +9,8 @@ seconds, machine). :func:`stored_run` checks the sha256 before ``torch.load(...,
 weights_only=True)``, like the weights. A notebook's live flag reruns the same code.
 
 Every run is a dict with at least ``"x_true"``, ``"y"``, ``"x"`` (the final iterate),
-``"psnr"``, ``"objective"``, ``"iterates"`` (uint8, ``(K, H, W)``) and ``"x_iter"`` (their
-iteration numbers); a run of several fits stores them under ``"fits"``, one such dict each.
+``"psnr"``, ``"objective"``, ``"iterates"`` (uint8, ``(K, H, W)``: every 50th, or for the
+fitting curves at log-spaced iterations) and ``"x_iter"`` (their iteration numbers); a run of several fits stores them under ``"fits"``, one such dict each.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ import torch
 from .._checks import check_choice, check_int
 
 __all__ = ["RUNS", "RUNS_DIR", "stored_run", "make_run", "verify_runs", "runs_available", "to_uint8",
-           "from_uint8", "DIP_SIZE", "DIP_IMAGE", "dip_problem"]
+           "from_uint8", "DIP_SIZE", "DIP_IMAGE", "dip_problem", "log_schedule"]
 
 
 def _runs_dir() -> Path:
@@ -105,16 +105,30 @@ VALIDATION_FRACTION = 0.1
 KEEP_EVERY = 50
 
 
-def _fit_record(A, y, x_true, n_iter, keep_every=KEEP_EVERY, val=None, progress=False, **kw) -> dict:
+def log_schedule(n_iter: int, per_decade: int = 8) -> list[int]:
+    """Iterations 1, 2, 3, 4, 6, ... spaced evenly on a log scale up to ``n_iter`` (included)."""
+    import math
+    n_iter = check_int(n_iter, "n_iter", low=1, high=10**7)
+    per_decade = check_int(per_decade, "per_decade", low=1, high=1000)
+    ks = {min(n_iter, round(10 ** (i / per_decade))) for i in range(int(per_decade * math.log10(n_iter)) + 1)}
+    return sorted(ks | {n_iter})
+
+
+def _fit_record(A, y, x_true, n_iter, keep_every=KEEP_EVERY, val=None, progress=False, keep=None, **kw) -> dict:
     """One seeded :func:`~invlab.solvers.dip` run, as a stored-run dict (``val``: held-out pixels'
-    mean squared residual per iteration, for denoising)."""
+    mean squared residual per iteration, for denoising; ``keep``: store the iterates at these
+    iterations instead of every ``keep_every``-th)."""
     from ..solvers import dip
 
     from ..metrics import psnr
 
     curve, best = [], {}
 
+    kept = {}
+
     def callback(k, x):
+        if keep is not None and k in keep:
+            kept[k] = to_uint8(x)
         p = float(psnr(x, x_true))
         if p > best.get("psnr", -float("inf")):
             best.update(psnr=p, iter=k, x=to_uint8(x))
@@ -125,11 +139,15 @@ def _fit_record(A, y, x_true, n_iter, keep_every=KEEP_EVERY, val=None, progress=
                 best.update(val=curve[-1], val_iter=k, x_val=to_uint8(x))
         return False
 
-    x, h = dip(A, y, n_iter=n_iter, x_true=x_true, keep_every=keep_every, callback=callback, progress=progress,
-               seed=0, **kw)
+    x, h = dip(A, y, n_iter=n_iter, x_true=x_true, keep_every=None if keep is not None else keep_every,
+               callback=callback, progress=progress, seed=0, **kw)
+    if keep is not None:
+        iterates, x_iter = torch.stack([kept[k] for k in sorted(kept)]), sorted(kept)
+    else:
+        iterates, x_iter = to_uint8(torch.stack(h["x"])), h["x_iter"]
     rec = {"x_true": x_true.to(torch.float16), "y": y.to(torch.float16), "x": to_uint8(x),
-           "psnr": h["psnr"], "objective": h["objective"], "iterates": to_uint8(torch.stack(h["x"])),
-           "x_iter": h["x_iter"], "n_iter": n_iter, "x_best": best["x"], "best_iter": best["iter"]}
+           "psnr": h["psnr"], "objective": h["objective"], "iterates": iterates,
+           "x_iter": x_iter, "n_iter": n_iter, "x_best": best["x"], "best_iter": best["iter"]}
     if val is not None:
         rec.update(val=curve, x_val_best=best["x_val"], val_best_iter=best["val_iter"])
     return rec
@@ -147,7 +165,8 @@ def _fitting(progress=False) -> dict:
     A = op.Identity(x.shape)
     fits = {}
     for label, target in (("natural", x), ("shuffled", shuffled), ("noise", noise)):
-        fits[label] = _fit_record(A, target, target, n_iter=FIT_ITER, progress=progress, noise_reg=0.0)
+        fits[label] = _fit_record(A, target, target, n_iter=FIT_ITER, progress=progress, noise_reg=0.0,
+                                  keep=set(log_schedule(FIT_ITER)))
     return {"fits": fits, "labels": ["natural", "shuffled", "noise"]}
 
 
