@@ -55,7 +55,7 @@ grade: setup
 	$(BIN)/python -m invlab.coursework grade $(SUBMISSIONS) --out $(GRADES) $(GRADE_ARGS)
 
 # Presentation mode: the lecture as an app with the code hidden, at http://127.0.0.1:8866/
-# (PRESENT_ARGS: e.g. --no-browser --port 8870 --preheat; see python -m invlab.present --help).
+# (PRESENT_ARGS: e.g. --no-browser --port 8870 --no-preheat; see python -m invlab.present --help).
 LECTURE      ?= 00
 PRESENT_ARGS ?=
 

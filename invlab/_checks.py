@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-__all__ = ["check_real", "check_int", "check_shape", "check_choice", "check_callable", "check_bool",
+__all__ = ["stream_seed", "check_real", "check_int", "check_shape", "check_choice", "check_callable", "check_bool",
            "make_generator", "check_path", "check_notebook"]
 
 
@@ -209,3 +209,24 @@ def check_notebook(nb, name: str = "nb"):
         raise TypeError(f"{name} must be a notebook (nbformat.NotebookNode) or the path of a .ipynb file, "
                         f"got {type(nb).__name__}.")
     return nb if isinstance(nb, nbformat.NotebookNode) else nbformat.from_dict(nb)
+
+
+def stream_seed(seed: int, stream: int) -> int:
+    """An integer seed for random stream ``stream`` derived from ``seed``.
+
+    Different streams give statistically independent draws even for the same ``seed`` (the
+    mask of a task and its noise must never share a seed, or they are correlated).
+    ``numpy.random.SeedSequence`` does the mixing.
+
+    Parameters
+    ----------
+    seed : int
+        The user's seed (>= 0).
+    stream : int
+        Which stream (e.g. :data:`invlab.tasks.MASK_STREAM`, :data:`invlab.tasks.NOISE_STREAM`).
+    """
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}.")
+    import numpy as np
+
+    return int(np.random.SeedSequence([int(seed), int(stream)]).generate_state(1, dtype=np.uint32)[0])

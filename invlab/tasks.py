@@ -23,31 +23,13 @@ import numpy as np
 import torch
 
 from . import data, noise
+from ._checks import stream_seed  # noqa: F401  (public here; defined left of every user)
 from . import operators as op
 
 __all__ = ["Task", "TASKS", "make", "stream_seed"]
 
 # purposes of the independent random streams (see stream_seed)
 MASK_STREAM, NOISE_STREAM = 1, 2
-
-
-def stream_seed(seed: int, stream: int) -> int:
-    """An integer seed for random stream ``stream`` derived from ``seed``.
-
-    Different streams give statistically independent draws even for the same ``seed`` (the
-    mask of a task and its noise must never share a seed, or they are correlated).
-    ``numpy.random.SeedSequence`` does the mixing.
-
-    Parameters
-    ----------
-    seed : int
-        The user's seed (>= 0).
-    stream : int
-        Which stream (:data:`MASK_STREAM`, :data:`NOISE_STREAM`).
-    """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}.")
-    return int(np.random.SeedSequence([int(seed), int(stream)]).generate_state(1, dtype=np.uint32)[0])
 
 
 @dataclass

@@ -123,7 +123,7 @@ def test_dip_refuses_complex_operators_and_batches_clearly():
         il.solvers.dip(B, torch.rand(2, 16, 16), n_iter=1)
     with pytest.raises(ValueError, match="net must make one-channel images"):
         il.solvers.dip(B, torch.rand(16, 16), n_iter=1, net=DIPNet((8, 8), **TINY))
-    with pytest.raises(TypeError, match="net must be an invlab.nets.DIPNet"):
+    with pytest.raises(TypeError, match="net must be a DIP generator such as invlab.nets.DIPNet"):
         il.solvers.dip(B, torch.rand(16, 16), n_iter=1, net=torch.nn.Conv2d(1, 1, 3))
 
 

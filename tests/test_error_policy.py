@@ -569,7 +569,7 @@ CASES += [
     ("group_soft_threshold.t", lambda v: R.group_soft_threshold(torch.zeros(2, N, N), v), "t", "nonneg"),
     ("noise.poisson.y", lambda v: noise.poisson(v, 10.0), "y", "tensor"),
     ("data.train_images.size_again", lambda v: data.train_images(v), "size", "count"),
-    ("tasks.stream_seed.seed", lambda v: tasks.stream_seed(v, 1), "seed", "seed"),
+    ("stream_seed.seed", lambda v: tasks.stream_seed(v, 1), "seed", "seed"),
     ("analysis.condition_number.A", lambda v: analysis.condition_number(v), "A", st.sampled_from([np.eye(3), "A", None])),
     ("analysis.svd.A", lambda v: analysis.svd(v), "A", st.sampled_from([np.eye(3), "A", None])),
     ("analysis.picard.y", lambda v: analysis.picard(op.Matrix(torch.eye(N, dtype=torch.float64)), v), "y", "tensor"),

@@ -195,6 +195,11 @@ def test_voila_command_and_template_are_offline():
                 "--VoilaConfiguration.show_tracebacks=True"):
         assert arg in cmd
     assert "--preheat_kernel=True" in present.voila_command("x.ipynb", preheat=True)
+    assert "--preheat_kernel=True" not in present.voila_command("x.ipynb")
+    # python -m invlab.present NN preheats unless told not to (interactive as the page opens)
+    from invlab.present.__main__ import _parser
+    assert _parser().parse_args(["01"]).preheat and _parser().parse_args(["01", "--preheat"]).preheat
+    assert not _parser().parse_args(["01", "--no-preheat"]).preheat
     template = present.TEMPLATE_ROOT / "voila" / "templates" / present.TEMPLATE_NAME
     assert (template / "conf.json").is_file() and (template / "index.html.j2").is_file()
     assert not re.search(r"https?://", (template / "index.html.j2").read_text())

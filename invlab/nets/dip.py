@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._checks import check_int, check_shape, make_generator
+from ..solvers.dip import _set_default_net
 from ._common import check_size_budget, gate
 
 __all__ = ["DIPNet"]
@@ -136,3 +137,7 @@ class DIPNet(nn.Module):
 
     def extra_repr(self) -> str:
         return f"shape={self.shape}, width={self.width}, depth={self.depth}, skip={self.skip}"
+
+
+# dip(net=None) builds a DIPNet; the solver sits left of the networks and cannot import it
+_set_default_net(DIPNet)

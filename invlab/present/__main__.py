@@ -4,7 +4,8 @@
 
     python -m invlab.present 01                  # build the app version of lecture 01 and serve it
     python -m invlab.present 01 --no-browser --port 8870
-    python -m invlab.present 01 --preheat        # run the lecture before the first visitor arrives
+    python -m invlab.present 01 --no-preheat     # run the lecture only when the page opens (the default
+                                                 # runs it as the server starts: interactive on opening)
     python -m invlab.present --build [--out DIR] # only write the app versions of every lecture
     python -m invlab.present --install-template  # make  work in a Jupyter server
     python -m invlab.present 01 -- --debug       # anything after -- goes to voila
@@ -29,8 +30,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s)")
     p.add_argument("--ip", default="127.0.0.1", help="address to listen on (default: %(default)s; 0.0.0.0 for a room)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    p.add_argument("--preheat", action="store_true",
-                   help="keep one kernel that has already run the lecture, so the page shows at once")
+    p.add_argument("--preheat", dest="preheat", action="store_true", default=True,
+                   help="(the default) run the lecture in a kernel as soon as the server starts, so the page is "
+                        "interactive as soon as it opens; Voilà then prepares the next one for a reload")
+    p.add_argument("--no-preheat", dest="preheat", action="store_false",
+                   help="start the kernel and run the lecture only when the page opens (slower to show)")
     return p
 
 

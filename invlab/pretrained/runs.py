@@ -25,7 +25,7 @@ from typing import Callable
 
 import torch
 
-from .._checks import check_choice, check_int
+from .._checks import check_choice, check_int, stream_seed
 
 __all__ = ["RUNS", "RUNS_DIR", "stored_run", "make_run", "verify_runs", "runs_available", "to_uint8",
            "from_uint8", "DIP_SIZE", "DIP_IMAGE", "dip_problem", "log_schedule"]
@@ -77,7 +77,6 @@ def dip_problem(task: str, image: str = DIP_IMAGE, size: int = DIP_SIZE, seed: i
     """
     from .. import data, noise
     from .. import operators as op
-    from ..tasks import stream_seed
 
     task = check_choice(task, "task", DIP_TASKS)
     size = check_int(size, "size", low=8, high=4096)

@@ -8,12 +8,23 @@ lecture 3b.
 from __future__ import annotations
 
 import torch
+from torch import nn
 
 from .._checks import check_bool, check_real, make_generator
 from ..operators import LinearOperator, check_tensor
 from ._common import _check_callback, _check_keep_every, _check_n_iter, _check_operator, _check_positive, _record
 
 __all__ = ["dip"]
+
+#: The network ``dip(net=None)`` builds. Solvers lie left of the networks in the import order
+#: (docs/CONVENTIONS.md), so the solver does not import :class:`invlab.nets.DIPNet`:
+#: ``invlab.nets.dip`` registers it here when it is imported (``import invlab`` does that).
+_DEFAULT_NET = {"class": None}
+
+
+def _set_default_net(cls) -> None:
+    """Register the class ``dip`` builds when no ``net`` is given (called by :mod:`invlab.nets.dip`)."""
+    _DEFAULT_NET["class"] = cls
 
 
 def dip(A: LinearOperator, y: torch.Tensor, n_iter: int = 1200, net=None, seed=0, x_true=None, keep_every=None,
@@ -45,7 +56,8 @@ def dip(A: LinearOperator, y: torch.Tensor, n_iter: int = 1200, net=None, seed=0
         Adam steps. The default is a complete run at 128x128: about 35 ms per step on 2 cores
         (48 ms when ``x_true`` or a ``callback`` asks for every iterate), under a minute in all.
     net : DIPNet, optional
-        The generator to fit, of ``shape == A.in_shape``; **its weights are updated in place**.
+        The generator to fit, of ``shape == A.in_shape`` (any nn.Module with a fixed input ``z0``,
+        ``shape`` and ``out_channels``); **its weights are updated in place**.
         Default: a fresh ``DIPNet(A.in_shape, seed=seed)``.
     seed : int or torch.Generator
         Seeds the default network and the input perturbations: the same seed gives the same run.
@@ -93,8 +105,6 @@ def dip(A: LinearOperator, y: torch.Tensor, n_iter: int = 1200, net=None, seed=0
     ----------
     D. Ulyanov, A. Vedaldi, V. Lempitsky, "Deep image prior", CVPR 2018 (and IJCV 2020).
     """
-    from ..nets.dip import DIPNet   # solvers sit left of nets in the import order; DIP needs one
-
     _check_operator(A)
     if A.is_complex or len(A.in_shape) != 2:
         raise ValueError(f"dip fits a real image (H, W): A must be a real operator on images, got {A!r} "
@@ -117,9 +127,13 @@ def dip(A: LinearOperator, y: torch.Tensor, n_iter: int = 1200, net=None, seed=0
         check_tensor(x_true, "x_true", A.in_shape)
     g = make_generator(seed)
     if net is None:
-        net = DIPNet(A.in_shape, seed=g)
-    elif not isinstance(net, DIPNet):
-        raise TypeError(f"net must be an invlab.nets.DIPNet, got {type(net).__name__}.")
+        if _DEFAULT_NET["class"] is None:   # pragma: no cover - invlab.nets is imported by invlab itself
+            raise RuntimeError("no default DIP network: import invlab.nets (or pass net=).")
+        net = _DEFAULT_NET["class"](A.in_shape, seed=g)
+    elif not (isinstance(net, nn.Module) and isinstance(getattr(net, "z0", None), torch.Tensor)
+              and hasattr(net, "shape") and hasattr(net, "out_channels")):
+        raise TypeError(f"net must be a DIP generator such as invlab.nets.DIPNet (an nn.Module with a fixed input "
+                        f"z0, shape and out_channels), got {type(net).__name__}.")
     elif tuple(net.shape) != tuple(A.in_shape) or net.out_channels != 1:
         raise ValueError(f"net must make one-channel images of A.in_shape={tuple(A.in_shape)}, got "
                          f"DIPNet(shape={net.shape}, out_channels={net.out_channels}).")
