@@ -492,6 +492,8 @@ CASES += [
     ("CSGMPanel.m_values", lambda v: WG.CSGMPanel(_GEN, torch.rand(2, N, N), m_values=v), "m_values",
      st.sampled_from([(0,), (0, 25), (), (25, 2.5), "25", None, (25, 10**9)])),
     ("CSGMPanel.baseline", lambda v: WG.CSGMPanel(_GEN, torch.rand(2, N, N), baseline=v), "baseline", "name"),
+    ("CSGMPanel.labels", lambda v: WG.CSGMPanel(_GEN, torch.rand(2, N, N), labels=v), "labels",
+     st.sampled_from(["ab", ["a"], ["a", 3], 3, ["a", "b", "c"]])),
     ("CSGMPanel.restarts", lambda v: WG.CSGMPanel(_GEN, torch.rand(2, N, N), restarts=v), "restarts",
      st.sampled_from([(0,), (), (1, -3), None])),
     ("MethodComparisonPanel.result", lambda v: WM.MethodComparisonPanel(v, X[None], Y[None]), "result",

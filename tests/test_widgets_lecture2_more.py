@@ -130,7 +130,9 @@ def test_gan_training_panel_from_the_shipped_record():
 
 def test_csgm_panel(nets):
     x = il.recipes.gan_test_images(1)[:3]
-    p = G.CSGMPanel(nets["gan_generator"], x, m_values=(20, 100, 400), restarts=(1, 3), n_iter=40)
+    p = G.CSGMPanel(nets["gan_generator"], x, m_values=(20, 100, 400), restarts=(1, 3), n_iter=40,
+                    labels=["T-shirt/top", "Trouser", "Pullover"])
+    assert "test image: T-shirt/top" in p.row.captions[0].value
 
     def check():
         _check_captions(p.row, p.shown, x[p.image.value])
@@ -145,7 +147,10 @@ def test_csgm_panel(nets):
     for r in p.restarts.options:
         p.restarts.value = r
         check()
-        assert len(p.result(p.image.value, p.m.value, r)["restart_objective"]) == r
+        objectives = p.result(p.image.value, p.m.value, r)["restart_objective"]
+        assert len(objectives) == r
+        if r > 1:   # every restart's objective is reported
+            assert all(f"{v:.3g}" in p.info.value for v in objectives)
         infos.add(p.info.value)
     assert len(infos) == len(p.restarts.options)
     with pytest.raises(ValueError, match="candidates"):

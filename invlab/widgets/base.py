@@ -404,7 +404,7 @@ class IterationScrubber(W.VBox):
         if len(self.iters) != n:
             raise ValueError(f"history['x_iter'] has {len(self.iters)} entries but history['x'] has {n}.")
         self.iteration = W.IntSlider(value=n - 1, min=0, max=n - 1, description="iterate", readout=False)
-        self.readout = W.HTML(layout=W.Layout(width="16em"))
+        self.readout = W.HTML(layout=W.Layout(width="22em"))
         self.row = ImageRow([title], width, lines=2)
         self.plot = PlotImage(figsize=(4.0, 3.2), dpi=80)
         self._obj = np.asarray(history["objective"], dtype=float)
@@ -431,7 +431,8 @@ class IterationScrubber(W.VBox):
         k = self.iters[i]
         x = self.history["x"][i]
         note = psnr_note(x, self.x_true) if self.x_true is not None else None
-        self.readout.value = f"iteration <b>k = {k}</b> (stored {i + 1} of {len(self.iters)})"
+        self.readout.value = (f"<span style='white-space:nowrap'>iteration <b>k = {k}</b> "
+                              f"(stored {i + 1} of {len(self.iters)})</span>")
         self.row.set(0, x, title=f"{self.title}, iteration {k}", note=note)
         j = self._obj_index.get(k)
         self.marker.set_data([k] if j is not None else [], [self._obj[j]] if j is not None else [])

@@ -153,7 +153,7 @@ class SVDPanel(W.VBox):
         self.blur = W.SelectionSlider(options=list(self.BLURS), value=blur, description="blur width")
         k0, _ = self.best_k(blur)
         self.k = W.IntSlider(value=k0, min=1, max=n * n, description="keep k")
-        self.plot = PlotImage(figsize=(4.8, 3.4), dpi=80)
+        self.plot = PlotImage(figsize=(6.2, 3.4), dpi=80)
         self.row = ImageRow(["y", "truncated SVD"], width)
         self.info = W.HTML()
         ax = self.plot.ax
@@ -163,7 +163,7 @@ class SVDPanel(W.VBox):
         (self.l_uty,) = ax.plot([], [], ".", ms=2, label="$|u_i^T y|$")
         (self.l_ratio,) = ax.plot([], [], ".", ms=2, label="$|u_i^T y| / s_i$")
         self.vline = ax.axvline(0, color="k", lw=1)
-        ax.legend(loc="upper left", markerscale=4, framealpha=0.9)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), markerscale=4, framealpha=0.9)  # beside the plot
         ax.set_xlim(0, n * n)
         ax.set_title("Picard plot")
         self.plot.finish()

@@ -80,7 +80,7 @@ class GANTrainingPanel(W.VBox):
         self.step = W.SelectionSlider(options=self.sample_steps, value=self.sample_steps[-1],
                                       description="training step", continuous_update=True,
                                       style={"description_width": "initial"}, layout=W.Layout(width="460px"))
-        self.plot = PlotImage(figsize=(7.2, 3.0), dpi=80, ncols=2)
+        self.plot = PlotImage(figsize=(7.2, 3.6), dpi=80, ncols=2)
         k = _check_positive_int(smooth, "smooth")
         a0, a1 = self.plot.axes
         if len(steps):
@@ -93,12 +93,13 @@ class GANTrainingPanel(W.VBox):
         a0.set_xlabel("training step")
         a0.set_ylabel("loss")
         a0.set_title(f"losses ({k}-step average)")
-        a0.legend(loc="upper right", framealpha=0.9, fontsize=8)
+        # legends under the axes: inside, they covered the curves late in training
+        a0.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, framealpha=0.9, fontsize=8)
         a1.set_xlabel("training step")
         a1.set_ylabel("mean discriminator output")
         a1.set_ylim(0, 1)
         a1.set_title("D on real and generated images")
-        a1.legend(loc="upper right", framealpha=0.9, fontsize=8)
+        a1.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, framealpha=0.9, fontsize=8)
         self.markers = [a.axvline(self.sample_steps[-1], color="k", lw=1) for a in (a0, a1)]
         self.plot.finish()
         for leg in (a0.get_legend(), a1.get_legend()):
@@ -209,11 +210,13 @@ class CSGMPanel(W.VBox):
         Display width of each image in CSS pixels.
     candidates : int
         Random codes screened for CSGM's starts (``>= max(restarts)``).
+    labels : sequence of str, optional
+        A name for each image (e.g. its Fashion-MNIST class), shown under the truth.
     """
 
     def __init__(self, generator, images: torch.Tensor, m_values=(25, 50, 100, 200, 400, 600),
                  restarts=(1, 3, 5, 10), baseline: str = "tv", width: int = 168, seed: int = 0, n_iter: int = 300,
-                 candidates: int = 256):
+                 candidates: int = 256, labels=None):
         if not callable(generator) or not isinstance(getattr(generator, "latent_dim", None), int):
             raise TypeError(f"generator must be callable generator(z) -> x with an int latent_dim, got "
                             f"{type(generator).__name__}.")
@@ -226,6 +229,10 @@ class CSGMPanel(W.VBox):
             raise ValueError(f"m_values must offer at least two numbers of measurements, got {m_values!r}.")
         check_choice(baseline, "baseline", ("tv", "wavelet"))
         seed, n_iter = check_int(seed, "seed", low=0), check_int(n_iter, "n_iter", low=1)
+        if labels is not None and (isinstance(labels, str) or not hasattr(labels, "__len__")
+                                   or len(labels) != len(images) or not all(isinstance(t, str) for t in labels)):
+            raise TypeError(f"labels must be one str per image ({len(images)}), got {labels!r:.80}.")
+        self.labels = list(labels) if labels is not None else None
         self.generator, self.images = generator, images
         self.candidates = _check_positive_int(candidates, "candidates")
         if self.candidates < max(restarts):
@@ -239,7 +246,8 @@ class CSGMPanel(W.VBox):
         self.restarts = W.ToggleButtons(options=[int(r) for r in restarts], value=int(restarts[1]),
                                         description="restarts", style={"button_width": "48px"})
         name = {"tv": "TV", "wavelet": "wavelet Lasso"}[baseline]
-        self.row = ImageRow(["truth x", "least squares", f"{name}, best λ", "CSGM G(ẑ)"],
+        self.baseline_name = f"{name}, best\u00a0λ"          # no break inside "best λ"
+        self.row = ImageRow(["truth x", "least squares", self.baseline_name, "CSGM G(ẑ)"],
                             _check_positive_int(width, "width"), lines=3)
         self.info = W.HTML()
         self.cache = {}
@@ -277,17 +285,17 @@ class CSGMPanel(W.VBox):
     def _show(self, key, res):
         i, m, r = key
         x = self.images[i]
-        self.row.set(0, x, note="a test image")
+        self.row.set(0, x, note=f"test image: {self.labels[i]}" if self.labels else "a test image")
         p = {k: float(metrics.psnr(res[k], x)) for k in ("ls", "base", "csgm")}
         self.row.set(1, res["ls"], note=f"PSNR {p['ls']:.2f} dB")
-        self.row.set(2, res["base"], note=f"PSNR {p['base']:.2f} dB, λ = {res['lam']:.0e}")
+        self.row.set(2, res["base"], note=f"PSNR {p['base']:.2f} dB, λ\u00a0=\u00a0{res['lam']:.0e}")
         self.row.set(3, res["csgm"], note=f"PSNR {p['csgm']:.2f} dB")
         self.shown = [x, res["ls"], res["base"], res["csgm"]]
         f = np.asarray(res["restart_objective"], float)
         c = self.candidates
-        spread = (f"the {r} restarts (the best {r} of {c} random codes) ended at objectives {f.min():.3g} to "
-                  f"{f.max():.3g}; the lowest wins" if r > 1
+        spread = (f"the {r} restarts (the best {r} of {c} random codes) ended at objectives "
+                  f"{', '.join(f'{v:.3g}' for v in sorted(f))}; the lowest wins" if r > 1
                   else f"a single start (the best of {c} random codes): no choice at the end")
-        winner = "CSGM" if p["csgm"] > p["base"] else "the baseline"
+        winner = "CSGM" if p["csgm"] > p["base"] else self.baseline_name
         self.info.value = _info(f"m = {m} of 784: {winner} is ahead by {abs(p['csgm'] - p['base']):.2f} dB; "
                                 f"{spread}.")
