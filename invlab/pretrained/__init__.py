@@ -162,13 +162,14 @@ def load(name: str, device="cpu") -> torch.nn.Module:
     return model.to(device).eval()
 
 
-def _read_checked(name: str, file: str, sha256: str, entry: dict, what: str = "weights file"):
-    """``torch.load`` (weights only) of ``file`` in the weights folder, after checking its sha256."""
-    path = _weights_dir() / file
+def _read_checked(name: str, file: str, sha256: str, entry: dict, what: str = "weights file", folder=None):
+    """``torch.load`` (weights only) of ``file`` in ``folder`` (default: the weights folder), after
+    checking its sha256; ``entry`` (a manifest entry) gives the command that remakes it."""
+    path = (_weights_dir() if folder is None else Path(folder)) / file
     if not path.is_file():
+        minutes = entry.get("train_seconds", entry.get("seconds", 0)) / 60
         raise FileNotFoundError(f"{what} {path} for {name!r} is missing. Restore it from git, or "
-                                f"retrain it (~{entry.get('train_seconds', 0) / 60:.0f} min): "
-                                f"`{entry['command']}`.")
+                                f"make it again (~{minutes:.0f} min): `{entry['command']}`.")
     raw = path.read_bytes()
     digest = _sha256(raw)
     if digest != sha256:

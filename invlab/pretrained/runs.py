@@ -5,8 +5,8 @@ all of its cells in 90 s or for a slider. So the runs a lecture shows are comput
 ``python -m invlab.pretrained run NAME`` (the code is :data:`RUNS`), and stored under
 ``data/runs/`` with the PSNR and objective curves and every ``keep_every``-th iterate (8-bit,
 the resolution a screen shows), described in ``data/runs/MANIFEST.json`` (sha256, command,
-seconds, machine). :func:`stored_run` checks the sha256 before ``torch.load(...,
-weights_only=True)``, like the weights. A notebook's live flag reruns the same code.
+seconds, machine). :func:`stored_run` reads them like the weights: the sha256 first, then
+``torch.load(..., weights_only=True)``. A notebook's live flag reruns the same code.
 
 Every run is a dict with at least ``"x_true"``, ``"y"``, ``"x"`` (the final iterate),
 ``"psnr"``, ``"objective"``, ``"iterates"`` (uint8, ``(K, H, W)``: every 50th, or for the
@@ -250,23 +250,14 @@ def stored_run(name: str) -> dict:
     WeightsChecksumError
         The file's sha256 differs from the manifest's.
     """
-    from . import WeightsChecksumError, _sha256
+    from . import _read_checked
 
     _check_run_name(name)
     entry = _manifest().get(name)
-    command = f"python -m invlab.pretrained run {name}"
     if entry is None:
-        raise FileNotFoundError(f"stored run {name!r} is not in {_runs_dir() / 'MANIFEST.json'}; make it: `{command}`.")
-    path = _runs_dir() / entry["file"]
-    if not path.is_file():
-        raise FileNotFoundError(f"stored run {path} is missing; restore it from git or make it again "
-                                f"(~{entry.get('seconds', 0) / 60:.0f} min): `{command}`.")
-    raw = path.read_bytes()
-    digest = _sha256(raw)
-    if digest != entry["sha256"]:
-        raise WeightsChecksumError(f"stored run {path} has sha256 {digest}, but the manifest records {entry['sha256']}: "
-                                   f"restore it from git or make it again: `{command}`.")
-    return torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+        raise FileNotFoundError(f"stored run {name!r} is not in {_runs_dir() / 'MANIFEST.json'}; make it: "
+                                f"`python -m invlab.pretrained run {name}`.")
+    return _read_checked(name, entry["file"], entry["sha256"], entry, what="stored run", folder=_runs_dir())
 
 
 def make_run(name: str, folder=None, progress: bool = True) -> dict:

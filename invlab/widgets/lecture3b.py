@@ -233,13 +233,14 @@ class DIPPanel(W.VBox):
         self.plot.axes = [ax]
         ks = np.arange(1, n + 1)
         ax.plot(ks, run["psnr"], color="C0", label="DIP")
-        for i, (name, x) in enumerate(base.items()):
-            ax.axhline(float(metrics.psnr(x, x_true)), color=f"C{i + 1}", ls="--", lw=1.2, label=name)
+        scores = {name: float(metrics.psnr(x, x_true)) for name, x in base.items()}
+        for i, (name, p) in enumerate(scores.items()):
+            ax.axhline(p, color=f"C{i + 1}", ls="--", lw=1.2, label=name)
         b = run["best_iter"]
         ax.plot([b], [run["psnr"][b - 1]], "v", color="C3", ms=8, label=f"DIP's peak (k = {b})")
         _psnr_axis(ax, n)
-        lo = min(min(run["psnr"][max(0, min(9, n - 1)):]), *(float(metrics.psnr(x, x_true)) for x in base.values()))
-        hi = max(max(run["psnr"]), *(float(metrics.psnr(x, x_true)) for x in base.values()))
+        lo = min(min(run["psnr"][max(0, min(9, n - 1)):]), *scores.values())
+        hi = max(max(run["psnr"]), *scores.values())
         ax.set_ylim(lo - 1, hi + 1)
         ax.set_title("PSNR of Ψ(z₀; w) against the ground truth")
         if self.validation:
@@ -273,8 +274,7 @@ class DIPPanel(W.VBox):
         for j, name in enumerate(self.method_names):
             self.base_row.set(j, base[name], title=name, note=psnr_note(base[name], x_true))
         self.base_row.set(len(self.method_names), x_true, title="ground truth")
-        rows = "".join(f"<td style='padding:0 10px'>{name}: <b>{float(metrics.psnr(x, x_true)):.2f} dB</b></td>"
-                       for name, x in base.items())
+        rows = "".join(f"<td style='padding:0 10px'>{name}: <b>{p:.2f} dB</b></td>" for name, p in scores.items())
         self.summary.value = _info(f"<table><tr><td style='padding:0 10px'>DIP at its peak (k = {b}): "
                                    f"<b>{run['psnr'][b - 1]:.2f} dB</b></td>{rows}</tr></table>")
         self.update()
