@@ -675,6 +675,58 @@ CASES += [
      st.sampled_from(["D", 3])),
 ]
 
+from invlab.nets import sr as SR  # noqa: E402
+
+_SR_TINY = {"post": dict(width=4, depth=1), "pre": dict(width=4, depth=1), "progressive": dict(width=4, depth=1),
+            "iterative": dict(width=2, stages=1)}
+
+CASES += [
+    ("csgm_lam_z.m", lambda v: recipes.csgm_lam_z(v), "m", "count"),
+    ("denoising_batches.images", lambda v: recipes.denoising_batches(v)(0), "images",
+     st.sampled_from([None, "x", 3])),
+    ("denoising_loss.model", lambda v: recipes.denoising_loss(v, (X[None, None], torch.zeros(1), X[None, None])),
+     "model", st.sampled_from([None, "D", 3])),
+    ("InterpUpsample.factor", lambda v: SR.InterpUpsample(v), "factor", KINDS["count"] | st.sampled_from([17, 10**6])),
+    ("InterpUpsample.mode", lambda v: SR.InterpUpsample(2, v), "mode", "name"),
+    ("InterpUpsample.align", lambda v: SR.InterpUpsample(2, "bilinear", v), "align", "name"),
+    ("SubPixelConv.factor", lambda v: SR.SubPixelConv(4, 1, v), "factor", "count"),
+    ("SubPixelConv.kernel_size", lambda v: SR.SubPixelConv(4, 1, 2, v), "kernel_size", "count"),
+    ("icnr_.factor", lambda v: SR.icnr_(torch.zeros(9, 2, 3, 3), v), "factor",
+     KINDS["count"] | st.sampled_from([2, 4])),
+    ("checkerboard.method", lambda v: SR.checkerboard(v), "method", "name"),
+    ("checkerboard.kernel_size", lambda v: SR.checkerboard(kernel_size=v), "kernel_size",
+     KINDS["count"] | st.sampled_from([16, 100])),
+    ("checkerboard.stride", lambda v: SR.checkerboard(stride=v), "stride", KINDS["count"] | st.sampled_from([9])),
+    ("checkerboard.size", lambda v: SR.checkerboard(size=v), "size", KINDS["count"] | st.sampled_from([1, 10**4])),
+    ("checkerboard.init", lambda v: SR.checkerboard(init=v), "init", "name"),
+    ("checkerboard.seed", lambda v: SR.checkerboard(seed=v), "seed", "seed"),
+]
+for _kind, _cls in SR.SR_CLASSES.items():
+    _tiny = _SR_TINY[_kind]
+    _second = "stages" if _kind == "iterative" else "depth"
+    CASES += [
+        (f"{_cls.__name__}.factor", lambda v, c=_cls, t=_tiny: c(v, **t), "factor",
+         KINDS["count"] | st.sampled_from([1, 9, 10**3] + ([3, 6] if _kind == "progressive" else []))),
+        (f"{_cls.__name__}.width", lambda v, c=_cls: c(2, width=v), "width", KINDS["count"] | st.sampled_from([10**5])),
+        (f"{_cls.__name__}.{_second}", lambda v, c=_cls, k=_second, t=_tiny: c(2, **{**t, k: v}), _second,
+         st.sampled_from([-1, 2.5, "4", None, True, 10**6])),
+        (f"{_cls.__name__}(y)", lambda v, c=_cls, t=_tiny: c(2, **t)(v), "y"
+         if False else "x", _NET_INPUT | st.sampled_from([torch.zeros(1, 3, 8, 8)])),
+        (f"{_cls.__name__}(factor)", lambda v, c=_cls, t=_tiny: c(2, **t)(torch.zeros(1, 1, 8, 8), factor=v), "factor",
+         st.sampled_from([3, 4, 2.0, "2", True, 0])),
+    ]
+CASES += [
+    ("sr_test_set.factor", lambda v: recipes.sr_test_set(v, 16), "factor", KINDS["count"] | st.sampled_from([17])),
+    ("sr_test_set.size", lambda v: recipes.sr_test_set(2, v), "size", KINDS["count"] | st.sampled_from([4])),
+    ("sr_scores.net", lambda v: recipes.sr_scores(v, 2, size=16), "net", st.sampled_from([None, "net", 3])),
+    ("sr_scores.factor", lambda v: recipes.sr_scores(lambda y: y, v, size=16), "factor",
+     st.sampled_from([None, 0, 2.5, "2"])),
+    ("sr_batches.factor", lambda v: recipes.sr_batches(v), "factor", "count"),
+    ("sr_batches.patch", lambda v: recipes.sr_batches(2, v), "patch", KINDS["count"] | st.sampled_from([1, 33])),
+    ("sr_loss.net", lambda v: recipes.sr_loss(v, (X[None, None, ::2, ::2], X[None, None])), "net",
+     st.sampled_from([None, "net", 3])),
+]
+
 # Public callables with no entry above, each with the reason. Anything public that is neither
 # swept nor listed here fails test_every_public_callable_is_swept_or_exempt.
 EXEMPT = {

@@ -16,6 +16,9 @@ from .unrolled import UnrolledGD
 from . import gan
 from .gan import Discriminator, Generator
 from .dip import DIPNet
+from . import sr
+from .sr import SRIterative, SRPost, SRPre, SRProgressive
 
 __all__ = ["DnCNN", "UNet", "UNetDenoiser", "noise_level_map", "gan", "Generator", "Discriminator",
-           "UNetReconstructor", "UnrolledGD", "DIPNet"]
+           "UNetReconstructor", "UnrolledGD", "DIPNet", "sr", "SRPost", "SRPre", "SRProgressive",
+           "SRIterative"]

@@ -1,0 +1,167 @@
+"""Lecture 3's super-resolution networks: four frameworks at equal budget, trained on the course's forward model.
+
+Every network learns to invert :class:`invlab.operators.Downsample` (Gaussian blur of
+:math:`\\sigma = f/2` high-resolution pixels, then keep every :math:`f`-th pixel), noise-free,
+on random patches of the training photos; it is scored on the five held-out test images at
+256², with a 4-pixel border cropped (:func:`sr_scores`).
+"""
+from __future__ import annotations
+
+import torch
+
+from .. import data
+from .. import operators as op
+from .._checks import check_int
+from ..metrics import psnr, ssim
+from ..nets import SRIterative, SRPost, SRPre, SRProgressive
+from ..train import fit
+from ._common import _denoiser_training_images
+
+__all__ = ["SR_FACTORS", "SR_BORDER", "SR_SETTINGS", "sr_test_set", "sr_scores", "sr_batches", "sr_loss"]
+
+#: Scale factors of the shipped networks.
+SR_FACTORS = (2, 4)
+#: Pixels cropped at each side before scoring (the circular blur wraps around the border).
+SR_BORDER = 4
+
+#: Constructor arguments, training patch side (high resolution), batch, steps and peak learning
+#: rate of each shipped network: about 100 k parameters each, steps set so that each trains in
+#: about 8 minutes on the project's 2-core machine.
+SR_SETTINGS = {
+    "sr_post_x2": dict(cls=SRPost, kwargs={"factor": 2, "width": 60, "depth": 3}, patch=64, batch=16, steps=5000),
+    "sr_post_x4": dict(cls=SRPost, kwargs={"factor": 4, "width": 58, "depth": 3}, patch=96, batch=16, steps=7500),
+    "sr_pre_x2": dict(cls=SRPre, kwargs={"factor": 2, "width": 32, "depth": 10}, patch=64, batch=16, steps=1500),
+    "sr_pre_x4": dict(cls=SRPre, kwargs={"factor": 4, "width": 32, "depth": 10}, patch=64, batch=16, steps=1500),
+    "sr_progressive_x4": dict(cls=SRProgressive, kwargs={"factor": 4, "width": 52, "depth": 2}, patch=96, batch=16,
+                              steps=1500),
+    "sr_iterative_x2": dict(cls=SRIterative, kwargs={"factor": 2, "width": 13, "stages": 3}, patch=64, batch=16,
+                            steps=2700),
+    "sr_iterative_x4": dict(cls=SRIterative, kwargs={"factor": 4, "width": 13, "stages": 2}, patch=96, batch=16,
+                            steps=2400),
+}
+
+
+def sr_test_set(factor: int, size: int = 256):
+    """The super-resolution task on the held-out :data:`~invlab.data.TEST_IMAGES`: ``(A, x_true, y)``.
+
+    :math:`y = A x` with :math:`A` = :class:`~invlab.operators.Downsample` ``((size, size), factor)``
+    (blur :math:`\\sigma = f/2`, noise-free); ``x_true`` is ``(5, size, size)``, ``y``
+    ``(5, size/f, size/f)``.
+    """
+    factor = check_int(factor, "factor", low=1, high=16)
+    size = check_int(size, "size", low=8)
+    A = op.Downsample((size, size), factor)
+    x = data.test_images(size)
+    return A, x, A(x)
+
+
+def _crop(x: torch.Tensor, border: int = SR_BORDER) -> torch.Tensor:
+    return x[..., border:x.shape[-2] - border, border:x.shape[-1] - border]
+
+
+def sr_scores(net, factor: int | None = None, size: int = 256) -> dict:
+    """Held-out PSNR and SSIM of ``net(y)`` (clipped to :math:`[0, 1]`, :data:`SR_BORDER` px cropped) on :func:`sr_test_set`.
+
+    ``net`` is a super-resolution network (``net(y, factor=...)``) or any callable
+    ``net(y) -> x`` on ``(5, h, w)`` stacks; ``factor`` defaults to ``net.factor``. Returns
+    ``{"psnr": mean dB, "ssim": mean, "per_image": {"psnr": [...], "ssim": [...]}}``.
+    """
+    if not callable(net):
+        raise TypeError(f"net must be a callable network, got {type(net).__name__}.")
+    factor = getattr(net, "factor", None) if factor is None else factor
+    if factor is None:
+        raise ValueError("factor is needed for a callable without a .factor attribute.")
+    _, x, y = sr_test_set(factor, size)
+    with torch.no_grad():
+        out = net(y, factor=factor) if isinstance(net, torch.nn.Module) else net(y)
+    xh = _crop(out.clamp(0, 1))
+    p = [float(v) for v in psnr(xh, _crop(x))]
+    s = [float(v) for v in ssim(xh, _crop(x))]
+    return {"psnr": round(sum(p) / len(p), 3), "ssim": round(sum(s) / len(s), 4),
+            "per_image": {"psnr": [round(v, 3) for v in p], "ssim": [round(v, 4) for v in s]}}
+
+
+def sr_batches(factor: int, patch: int = 64, batch: int = 16, seed: int = 0, images=None):
+    """``draw(step) -> (y, x)``: fresh random high-resolution patches and their low-resolution images.
+
+    ``x`` are ``(batch, 1, patch, patch)`` random crops (8 symmetries) of the training photos at
+    native size and at 256² (:func:`invlab.data.patches`); :math:`y = A x` with
+    :math:`A` = :class:`~invlab.operators.Downsample` on the patch (circular blur, as on the test
+    images), noise-free.
+    """
+    factor = check_int(factor, "factor", low=1, high=16)
+    patch = check_int(patch, "patch", low=factor)
+    if patch % factor:
+        raise ValueError(f"patch must be a multiple of factor={factor}, got {patch}.")
+    A = op.Downsample((patch, patch), factor)
+    images = _denoiser_training_images() if images is None else images
+    g = torch.Generator().manual_seed(seed)
+
+    def draw(step):
+        x = data.patches(images, patch, batch, seed=g)[:, None]
+        return A(x), x
+    return draw
+
+
+def sr_loss(net, batch) -> torch.Tensor:
+    """Mean absolute error :math:`\\frac1N\\|f_\\theta(y) - x\\|_1` (L1 trains SR networks to a higher PSNR than L2
+    in a short run, as EDSR reported; the notebook's loss zoo compares).
+
+    For :class:`~invlab.nets.SRProgressive` every stage is supervised: the :math:`\\times f`
+    output against :math:`x`, and the first stage run alone on :math:`y_2 = A_2 x` (its own
+    :math:`\\times 2` problem) against :math:`x`, so that stage serves :math:`\\times 2` by itself.
+    """
+    if not callable(net):
+        raise TypeError(f"net must be a super-resolution network net(y) -> x, got {type(net).__name__}.")
+    y, x = batch
+    loss = torch.mean((net(y) - x).abs())
+    if isinstance(net, SRProgressive) and net.factor > 2:
+        y2 = op.Downsample(tuple(x.shape[-2:]), 2)(x)
+        loss = loss + torch.mean((net(y2, factor=2) - x).abs())
+    return loss
+
+
+def _builder(name):
+    def build():
+        torch.manual_seed(0)
+        s = SR_SETTINGS[name]
+        return s["cls"](**s["kwargs"])
+    return build
+
+
+def _trainer(name):
+    def train(model, n_steps: int | None = None, progress: bool = True, callback=None) -> dict:
+        s = SR_SETTINGS[name]
+        f = s["kwargs"]["factor"]
+        draw = sr_batches(f, s["patch"], s["batch"], seed=0)
+        val = [sr_batches(f, s["patch"], 32, seed=99)(0)]
+        return fit(model, sr_loss, draw, n_steps or s["steps"], lr=1e-3, val_batches=val, seed=0, callback=callback,
+                   progress=progress, keep_best=False, grad_clip=1.0)
+    return train
+
+
+def _data(name) -> str:
+    s = SR_SETTINGS[name]
+    f = s["kwargs"]["factor"]
+    return (f"{s['patch']}x{s['patch']} patches (8 symmetries) of the {len(data.TRAIN_IMAGES)} training images at "
+            f"native size and at 256x256, y = Downsample(factor={f}, sigma={0.5 * f:g}) x, noise-free, batches of "
+            f"{s['batch']}, L1 loss")
+
+
+_DESCRIPTIONS = {
+    "post": "post-upsampling (ESPCN-like: convolutions at low resolution, ICNR sub-pixel layer)",
+    "pre": "pre-upsampling (VDSR-like: bicubic, then a residual CNN at high resolution)",
+    "progressive": "progressive upsampling (LapSRN-like cascade of x2 stages; stage 1 alone serves x2)",
+    "iterative": "iterative up-and-down back-projection (DBPN-like)",
+}
+
+
+def _recipes(Recipe) -> dict:
+    out = {}
+    for name, s in SR_SETTINGS.items():
+        kind = name.split("_")[1]
+        out[name] = Recipe(name=name, build=_builder(name), train=_trainer(name), evaluate=sr_scores, metric="psnr",
+                           data=_data(name),
+                           description=f"x{s['kwargs']['factor']} super-resolution, {_DESCRIPTIONS[kind]}, "
+                                       "residual over bicubic on the operator's grid; lecture 3")
+    return out
