@@ -27,6 +27,7 @@ from invlab import coursework
 from invlab import operators as op
 from invlab import regularisers as R
 from invlab.coursework import EXERCISES
+from invlab.coursework import lecture3 as L3
 from invlab.coursework.checks import clean_records, standin_denoise
 from invlab.coursework.student import (lecture_exercises, make_student_notebook, solution_functions,
                                        write_student_versions)
@@ -208,6 +209,19 @@ MISTAKES = [
     ("csgm_loss", _csgm("item"), "not a Python number"),
     ("csgm_loss", _csgm("detached"), "gradient with respect to z is not"),
     ("csgm_loss", _csgm("per code"), "one number for the whole batch"),
+    ("pixel_shuffle", L3._swapped, "rows and columns inside each f×f block are swapped"),
+    ("pixel_shuffle", L3._no_permute, "a reshape alone keeps the memory order"),
+    ("pixel_shuffle", L3._channel_last, "the output channel outermost"),
+    ("pixel_shuffle", lambda x, f: torch.nn.functional.interpolate(x[:, :x.shape[1] // (f * f)], scale_factor=f),
+     "compare with torch.nn.PixelShuffle(f)(x)"),
+    ("huber", lambda a, b, d: ((a - b) ** 2 / 2).mean(), "half the mean squared error"),
+    ("huber", lambda a, b, d: torch.where((a - b).abs() <= d, (a - b) ** 2, d * ((a - b).abs() - d / 2)).mean(),
+     "the quadratic branch is ½ r²"),
+    ("huber", lambda a, b, d: torch.where((a - b).abs() <= d, (a - b) ** 2 / 2, d * (a - b).abs()).mean(),
+     "the linear branch is δ(|r| − ½δ)"),
+    ("huber", lambda a, b, d: L3.reference_huber(a, b, d) * a.numel(), "average over the entries"),
+    ("huber", lambda a, b, d: torch.where((a - b) <= d, (a - b) ** 2 / 2, d * ((a - b).abs() - d / 2)).mean(),
+     "not the signed error"),
 ]
 
 

@@ -727,6 +727,74 @@ CASES += [
      st.sampled_from([None, "net", 3])),
 ]
 
+from invlab.coursework import lecture3 as CK3  # noqa: E402
+from invlab.widgets import lecture3 as W3, lecture3_losses as W3L  # noqa: E402
+
+_SR4 = SR.SRPost(4, width=4, depth=0)
+_SR2 = SR.SRPost(2, width=4, depth=0)
+_PAIR = (torch.zeros(1, 1, 8, 8), torch.zeros(1, 1, 8, 8))
+
+CASES += [
+    ("l1.x_hat", lambda v: losses.l1(v, X), "x_hat", KINDS["image"] | st.sampled_from([X.long()])),
+    ("l2.x", lambda v: losses.l2(X, v), "x", "image"),
+    ("huber.delta", lambda v: losses.huber(X, X, v), "delta", "positive"),
+    ("huber.x_hat", lambda v: losses.huber(v, X), "x_hat", "image"),
+    ("tv.x_hat", lambda v: losses.tv(v), "x_hat", st.sampled_from([np.zeros((N, N)), _img(NAN), "x", None,
+                                                                     torch.zeros(N), X.long()])),
+    ("perceptual.features", lambda v: losses.perceptual(*_PAIR, v), "features", st.sampled_from([None, 3, "f"])),
+    ("perceptual.x", lambda v: losses.perceptual(_PAIR[0], v, lambda t: [t]), "x",
+     st.sampled_from([np.zeros((1, 1, 8, 8)), torch.full((1, 1, 8, 8), NAN), torch.zeros(1, 1, 8, 9), None])),
+    ("adversarial.discriminator", lambda v: losses.adversarial(_PAIR[0], v), "discriminator",
+     st.sampled_from([None, 3, "D"])),
+    ("adversarial.x_hat", lambda v: losses.adversarial(v, lambda t: t), "x_hat",
+     st.sampled_from([np.zeros((1, 1, 8, 8)), torch.full((1, 1, 8, 8), NAN), None])),
+    ("DenoiserFeatures.denoiser", lambda v: losses.DenoiserFeatures(v), "denoiser", st.sampled_from([None, 3, _SR2])),
+    ("DenoiserFeatures.levels", lambda v: losses.DenoiserFeatures(UNetDenoiser(width=4, depth=2), v), "levels",
+     KINDS["count"] | st.sampled_from([3, 10])),
+    ("PatchDiscriminator.width", lambda v: SR.PatchDiscriminator(v), "width",
+     KINDS["count"] | st.sampled_from([10**5])),
+    ("PatchDiscriminator(x)", lambda v: SR.PatchDiscriminator(2)(v), "x",
+     _NET_INPUT | st.sampled_from([torch.zeros(1, 1, 8, 8)])),
+    ("sharpness.x", lambda v: metrics.sharpness(v, X), "x", st.sampled_from([np.zeros((N, N)), torch.zeros(N + 1, N),
+                                                                            "x", None, torch.zeros(2, 2)])),
+    ("sharpness.x_true", lambda v: metrics.sharpness(X, v), "x_true", "image"),
+    ("make_sr_loss.weights", lambda v: recipes.make_sr_loss(v), "weights",
+     st.sampled_from([None, {}, {"l3": 1.0}, {"l1": -1.0}, {"l1": NAN}, {"l1": 0.0}, {"perceptual": 1.0},
+                      {"adversarial": 1.0}, "l1"])),
+    ("fine_tune_sr.model", lambda v: recipes.fine_tune_sr(v, {"l1": 1.0}, 1, progress=False), "model",
+     st.sampled_from([None, "net", UNetDenoiser(width=4, depth=2)])),
+    ("fine_tune_sr.weights", lambda v: recipes.fine_tune_sr(_SR2, v, 1, progress=False), "weights",
+     st.sampled_from([None, {}, {"l1": -1.0}, {"l2": 0.0}])),
+    ("fine_tune_sr.n_steps", lambda v: recipes.fine_tune_sr(_SR2, {"l1": 1.0}, v, patch=16, batch=1, progress=False),
+     "n_steps", "count"),
+    ("check_pixel_shuffle.fn", lambda v: coursework.check_pixel_shuffle(v), "fn", "callback"),
+    ("check_huber.fn", lambda v: coursework.check_huber(v), "fn", "callback"),
+    ("SRForwardPanel.denoiser", lambda v: W3.SRForwardPanel(v, size=16), "denoiser", st.sampled_from([None, 3, "D"])),
+    ("SRForwardPanel.size", lambda v: W3.SRForwardPanel(lambda x, s: x, size=v), "size",
+     KINDS["count"] | st.sampled_from([12, 20, 10**5])),
+    ("SRForwardPanel.image", lambda v: W3.SRForwardPanel(lambda x, s: x, image=v, size=16), "image", "name"),
+    ("CheckerboardPanel.width", lambda v: W3.CheckerboardPanel(width=v), "width", "count"),
+    ("FrameworkPanel.nets", lambda v: W3.FrameworkPanel(v, size=16), "nets",
+     st.sampled_from([None, {}, {("vdsr", 2): _SR2}, {"post": _SR2}, {("post", 2): 3}])),
+    ("FrameworkPanel.size", lambda v: W3.FrameworkPanel({("post", 2): _SR2}, size=v), "size", "count"),
+    ("FrameworkPanel.image", lambda v: W3.FrameworkPanel({("post", 2): _SR2}, image=v, size=16), "image", "name"),
+    ("sr_note.x", lambda v: W3.sr_note(v, X), "x", st.sampled_from([np.zeros((N, N)), torch.zeros(N + 1, N), None])),
+    ("sr_table.nets", lambda v: W3.sr_table(v, size=16, n_images=1, progress=False), "nets",
+     st.sampled_from([None, 3, "nets"])),
+    ("table_html.rows", lambda v: W3.table_html(v), "rows", st.sampled_from([None, 3, [{"x": 1}]])),
+    ("sr_table.baselines", lambda v: W3.sr_table({}, baselines=v, size=16, n_images=1, progress=False), "baselines",
+     st.sampled_from([3, "run", {"x": 1}, {"psnr": {}}])),
+    ("loss_table.nets", lambda v: W3L.loss_table(v, size=16), "nets", st.sampled_from([None, {}, {"a": 3}])),
+    ("LossZooPanel.nets", lambda v: W3L.LossZooPanel(v, size=16), "nets", st.sampled_from([None, {}, {"a": 3}])),
+    ("LossZooPanel.zoom", lambda v: W3L.LossZooPanel({"a": _SR4}, size=16, zoom=v), "zoom",
+     KINDS["count"] | st.sampled_from([4, 17])),
+    ("LossWeightsPanel.net", lambda v: W3L.LossWeightsPanel(v, lambda t: [t]), "net", st.sampled_from([None, _SR2])),
+    ("LossWeightsPanel.features", lambda v: W3L.LossWeightsPanel(_SR4, v), "features", st.sampled_from([None, 3])),
+    ("reference_pixel_shuffle.factor", lambda v: CK3.reference_pixel_shuffle(torch.zeros(1, 4, 2, 2), v), "factor",
+     KINDS["count"] | st.sampled_from([3])),
+    ("reference_huber.delta", lambda v: CK3.reference_huber(X, X, v), "delta", "positive"),
+]
+
 # Public callables with no entry above, each with the reason. Anything public that is neither
 # swept nor listed here fails test_every_public_callable_is_swept_or_exempt.
 EXEMPT = {
@@ -750,6 +818,18 @@ EXEMPT = {
     "names": "takes no arguments",
     "default_lectures_dir": "takes no arguments",
     "lectures_dir": "takes no arguments",
+    "Case": "a record (dataclass) of an exercise's test input",
+    "record": "turns any returned value into a record: every input is valid (the coursework tests cover it)",
+    "clean_records": "the grader's validation of records read from a sandbox (test_coursework covers the refusals)",
+    "standin_denoise": "the stand-in denoiser's function: its class StandInDenoiser is swept",
+    "PsnrDb": "an Exercise of the registry: takes no arguments (its check is swept as check_psnr_db)",
+    "AdjointMismatch": "an Exercise of the registry: takes no arguments (swept as check_adjoint_mismatch)",
+    "TikhonovFourier": "an Exercise of the registry: takes no arguments (swept as check_tikhonov_fourier)",
+    "IstaStep": "an Exercise of the registry: takes no arguments (swept as check_ista_step)",
+    "PnpStep": "an Exercise of the registry: takes no arguments (swept as check_pnp_step)",
+    "CsgmLoss": "an Exercise of the registry: takes no arguments (swept as check_csgm_loss)",
+    "PixelShuffle": "an Exercise of the registry: takes no arguments (swept as check_pixel_shuffle)",
+    "Huber": "an Exercise of the registry: takes no arguments (swept as check_huber)",
 }
 
 

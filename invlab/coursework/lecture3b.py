@@ -1,14 +1,14 @@
 """The exercises of lecture 3b (the deep image prior): ``dip_step`` and ``early_stop``.
 
 Registered in :data:`invlab.coursework.checks.EXERCISES` like the others; the machinery (cases,
-records, verdicts, hints for common mistakes) is :mod:`invlab.coursework.checks`.
+records, verdicts, hints for common mistakes) is :mod:`invlab.coursework.base`.
 """
 from __future__ import annotations
 
 import torch
 
 from .. import operators as op
-from .checks import Case, Exercise, Verdict, _invoke, _mismatch, _number, _same_number, _seeded, _tensor_issue, record
+from .base import Case, Exercise, Verdict, _invoke, _mismatch, _number, _same_number, _seeded, _tensor_issue, record
 
 __all__ = ["DipStep", "EarlyStop", "reference_early_stop"]
 

@@ -17,8 +17,8 @@ from . import gan
 from .gan import Discriminator, Generator
 from .dip import DIPNet
 from . import sr
-from .sr import SRIterative, SRPost, SRPre, SRProgressive
+from .sr import PatchDiscriminator, SRIterative, SRPost, SRPre, SRProgressive
 
 __all__ = ["DnCNN", "UNet", "UNetDenoiser", "noise_level_map", "gan", "Generator", "Discriminator",
            "UNetReconstructor", "UnrolledGD", "DIPNet", "sr", "SRPost", "SRPre", "SRProgressive",
-           "SRIterative"]
+           "SRIterative", "PatchDiscriminator"]

@@ -45,7 +45,7 @@ from .._checks import check_choice, check_int
 from ._common import as_image_batch, check_size_budget
 
 __all__ = ["InterpUpsample", "SubPixelConv", "icnr_", "checkerboard", "SRPost", "SRPre", "SRProgressive",
-           "SRIterative", "BUDGET", "SR_CLASSES"]
+           "SRIterative", "PatchDiscriminator", "BUDGET", "SR_CLASSES"]
 
 #: The parameter budget of every shipped super-resolution network (each within 10 % of it).
 BUDGET = 100_000
@@ -120,7 +120,7 @@ class InterpUpsample(nn.Module):
         w = phi(position(d))
         self.pad = math.ceil(radius) + 1
         self.offset = f * self.pad - lo        # where output pixel 0 lands in the transposed convolution
-        self.register_buffer("weight", torch.outer(w, w).float()[None, None], persistent=False)
+        self.register_buffer("weight", torch.outer(w, w)[None, None], persistent=False)  # float64, cast per call
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         """Upsample ``y`` ``(B, C, h, w)`` to ``(B, C, f h, f w)`` (each channel on its own)."""
@@ -509,6 +509,37 @@ class SRIterative(_SRNet):
             if t < len(self.downs):
                 L = self.downs[t](hs[-1])
         return self.upsample(y) + self.out(torch.cat(hs, 1))
+
+
+class PatchDiscriminator(nn.Module):
+    r"""A small patch discriminator for adversarial super-resolution: ``D(x) -> logits`` per region.
+
+    Four :math:`4\times4` stride-2 convolutions (``width``, 2 ``width``, 4 ``width``, 4 ``width``
+    channels, leaky ReLU 0.2) and a :math:`3\times3` convolution to one logit per
+    :math:`16\times16`-pixel neighbourhood (receptive field 61 pixels), as in the PatchGAN of
+    Isola et al. (CVPR 2017): it judges local texture, which is what an SR network invents.
+    """
+
+    def __init__(self, width: int = 16):
+        check_size_budget(PatchDiscriminator, width=width)
+        super().__init__()
+        self.width = check_int(width, "width", low=1)
+        c = [1, width, 2 * width, 4 * width, 4 * width]
+        layers = []
+        for a, b in zip(c[:-1], c[1:]):
+            layers += [nn.Conv2d(a, b, 4, 2, 1), nn.LeakyReLU(0.2)]
+        layers.append(nn.Conv2d(c[-1], 1, 3, padding=1))
+        self.body = nn.Sequential(*layers)
+
+    def config(self) -> dict:
+        return {"width": self.width}
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``(B, 1, H/16, W/16)`` for images ``(B, 1, H, W)`` (``H, W`` at least 16)."""
+        x, shape, dtype = as_image_batch(self, x, 1)
+        if min(x.shape[-2:]) < 16:
+            raise ValueError(f"x must be at least 16 x 16 pixels for PatchDiscriminator, got shape {tuple(shape)}.")
+        return self.body(x).to(dtype)
 
 
 #: The framework classes by name (the notebook's selector and the recipes).

@@ -235,8 +235,13 @@ def train(name: str, n_steps: int | None = None, folder: Path | None = None, pro
     recipe = RECIPES[name]
     folder = Path(folder) if folder is not None else _weights_dir()
     model = recipe.build()
+    if recipe.base is not None:      # a fine-tune starts from a shipped network's weights
+        model.load_state_dict(load(recipe.base).state_dict())
+        model.train()
     t0 = time.perf_counter()
     kw = {} if n_steps is None else {"n_steps": n_steps}
+    if recipe.uses:
+        kw["uses"] = {n: load(n) for n in recipe.uses}
     history = recipe.train(model, progress=progress, **kw)
     seconds = time.perf_counter() - t0
     companions = history.pop("companions", {})
@@ -245,6 +250,7 @@ def train(name: str, n_steps: int | None = None, folder: Path | None = None, pro
     model = _reloaded(model, raw)
     metrics = recipe.evaluate(model)
     common = {"command": f"python -m invlab.pretrained train {name}", "seed": 0,
+              **({"fine_tuned_from": recipe.base} if recipe.base else {}),
               "steps": len(history["step"]), "train_seconds": round(seconds, 1),
               "threads": torch.get_num_threads(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
               "torch": torch.__version__, "data": recipe.data}

@@ -17,7 +17,7 @@ __all__ = ["Recipe", "RECIPES", "DENOISER_SIGMAS", "PNP_SETTINGS", "noisy_test_i
            "denoising_batches", "denoising_loss", "DEBLUR_BLUR", "DEBLUR_NOISE", "deblurring_test_set",
            "deblurring_batches", "reconstructor_scores", "CS_NOISE", "CSGM_LAM_Z", "cs_measurements", "csgm_lam_z",
            "gan_test_images", "generator_scores", "SR_FACTORS", "SR_BORDER", "SR_SETTINGS", "sr_test_set",
-           "sr_scores", "sr_batches", "sr_loss"]
+           "sr_scores", "sr_batches", "sr_loss", "SR_VARIANTS", "make_sr_loss", "fine_tune_sr"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class Recipe:
     metric: str          # the key of ``evaluate``'s result that the manifest headlines
     data: str            # what it trains on, in words
     description: str
+    base: str | None = None   # a shipped network whose weights initialise this one (a fine-tune)
+    uses: tuple = ()          # shipped networks the training needs, passed to train(uses={name: net})
 
 
 
@@ -74,5 +76,7 @@ RECIPES = {
                     "lecture 2 (GANs, CSGM); its discriminator ships as gan_discriminator"),
 }
 
-from .sr import SR_BORDER, SR_FACTORS, SR_SETTINGS, _recipes as _sr_recipes, sr_batches, sr_loss, sr_scores, sr_test_set  # noqa: E402,E501
+from .sr import (SR_BORDER, SR_FACTORS, SR_SETTINGS, SR_VARIANTS, _recipes as _sr_recipes, fine_tune_sr,  # noqa: E402
+                 make_sr_loss, sr_batches, sr_loss, sr_scores, sr_test_set)
 
+RECIPES.update(_sr_recipes(Recipe))

@@ -11,13 +11,15 @@ import torch
 
 from .. import data
 from .. import operators as op
-from .._checks import check_int
+from .._checks import check_int, check_real
+from ..losses import DenoiserFeatures, adversarial, discriminator_loss, l1, l2, perceptual
 from ..metrics import psnr, ssim
-from ..nets import SRIterative, SRPost, SRPre, SRProgressive
+from ..nets import PatchDiscriminator, SRIterative, SRPost, SRPre, SRProgressive
 from ..train import fit
 from ._common import _denoiser_training_images
 
-__all__ = ["SR_FACTORS", "SR_BORDER", "SR_SETTINGS", "sr_test_set", "sr_scores", "sr_batches", "sr_loss"]
+__all__ = ["SR_FACTORS", "SR_BORDER", "SR_SETTINGS", "SR_VARIANTS", "sr_test_set", "sr_scores", "sr_batches",
+           "sr_loss", "make_sr_loss", "fine_tune_sr"]
 
 #: Scale factors of the shipped networks.
 SR_FACTORS = (2, 4)
@@ -28,16 +30,16 @@ SR_BORDER = 4
 #: rate of each shipped network: about 100 k parameters each, steps set so that each trains in
 #: about 8 minutes on the project's 2-core machine.
 SR_SETTINGS = {
-    "sr_post_x2": dict(cls=SRPost, kwargs={"factor": 2, "width": 60, "depth": 3}, patch=64, batch=16, steps=5000),
-    "sr_post_x4": dict(cls=SRPost, kwargs={"factor": 4, "width": 58, "depth": 3}, patch=96, batch=16, steps=7500),
-    "sr_pre_x2": dict(cls=SRPre, kwargs={"factor": 2, "width": 32, "depth": 10}, patch=64, batch=16, steps=1500),
-    "sr_pre_x4": dict(cls=SRPre, kwargs={"factor": 4, "width": 32, "depth": 10}, patch=64, batch=16, steps=1500),
+    "sr_post_x2": dict(cls=SRPost, kwargs={"factor": 2, "width": 60, "depth": 3}, patch=64, batch=16, steps=4500),
+    "sr_post_x4": dict(cls=SRPost, kwargs={"factor": 4, "width": 58, "depth": 3}, patch=96, batch=16, steps=5500),
+    "sr_pre_x2": dict(cls=SRPre, kwargs={"factor": 2, "width": 32, "depth": 10}, patch=64, batch=16, steps=1200),
+    "sr_pre_x4": dict(cls=SRPre, kwargs={"factor": 4, "width": 32, "depth": 10}, patch=64, batch=16, steps=1200),
     "sr_progressive_x4": dict(cls=SRProgressive, kwargs={"factor": 4, "width": 52, "depth": 2}, patch=96, batch=16,
                               steps=1500),
     "sr_iterative_x2": dict(cls=SRIterative, kwargs={"factor": 2, "width": 13, "stages": 3}, patch=64, batch=16,
-                            steps=2700),
+                            steps=2300),
     "sr_iterative_x4": dict(cls=SRIterative, kwargs={"factor": 4, "width": 13, "stages": 2}, patch=96, batch=16,
-                            steps=2400),
+                            steps=2300),
 }
 
 
@@ -121,10 +123,130 @@ def sr_loss(net, batch) -> torch.Tensor:
     return loss
 
 
+#: The loss variants of ``sr_post_x4``: fine-tuned from it for ``steps`` steps (about 5 minutes) with the
+#: loss weights given (:func:`fine_tune_sr`).
+SR_VARIANTS = {
+    "sr_post_x4_perceptual": dict(weights={"l1": 0.1, "perceptual": 10.0}, steps=900),
+    "sr_post_x4_gan": dict(weights={"l1": 1.0, "adversarial": 0.01}, steps=2000),
+}
+
+
+def make_sr_loss(weights, features=None, discriminator=None, record: dict | None = None):
+    r"""``loss_fn(net, (y, x))`` for :func:`~invlab.train.fit`: a weighted sum of the loss zoo's terms.
+
+    .. math::
+        L(\theta) = w_1\,\ell_1(\hat x, x) + w_2\,\ell_2(\hat x, x)
+        + w_p \sum_\ell \tfrac1{N_\ell}\|\phi_\ell(\hat x) - \phi_\ell(x)\|^2
+        - w_a\,\tfrac1n\textstyle\sum_j \log D(\hat x_j), \qquad \hat x = f_\theta(y).
+
+    With :math:`w_a > 0` the :class:`~invlab.nets.PatchDiscriminator` :math:`D` takes an Adam
+    step on :func:`~invlab.losses.discriminator_loss` (real patches against :math:`\hat x`)
+    before each training step of the network, as in SRGAN.
+
+    Parameters
+    ----------
+    weights : dict or callable
+        ``{"l1": w1, "l2": w2, "perceptual": wp, "adversarial": wa}`` (any subset, each
+        :math:`\geq 0`, not all zero), or a callable returning such a dict, read at every step
+        (a panel's sliders).
+    features : DenoiserFeatures, optional
+        Needed when the perceptual weight is positive.
+    discriminator : PatchDiscriminator, optional
+        Needed when the adversarial weight is positive.
+    record : dict, optional
+        Appends ``"d_loss"`` and ``"adversarial"`` per training step when given.
+    """
+    if discriminator is not None:
+        d_opt = torch.optim.Adam(discriminator.parameters(), lr=1e-4, betas=(0.5, 0.999))
+
+    def current():
+        w = weights() if callable(weights) else weights
+        if not isinstance(w, dict) or not w or set(w) - {"l1", "l2", "perceptual", "adversarial"}:
+            raise ValueError(f"weights must be a dict with keys among l1, l2, perceptual, adversarial, got {w!r}.")
+        w = {k: check_real(v, f"weights[{k!r}]", low=0) for k, v in w.items()}
+        if sum(w.values()) <= 0:
+            raise ValueError(f"weights must not all be zero, got {w!r}.")
+        if w.get("perceptual", 0) > 0 and not callable(features):
+            raise TypeError("features must be given (DenoiserFeatures(invlab.pretrained.load('denoiser'))) when "
+                            "weights['perceptual'] > 0.")
+        if w.get("adversarial", 0) > 0 and discriminator is None:
+            raise TypeError("discriminator must be given (a PatchDiscriminator) when weights['adversarial'] > 0.")
+        return w
+
+    current()
+
+    def loss(net, batch):
+        w = current()
+        y, x = batch
+        xh = net(y)
+        adv = w.get("adversarial", 0) > 0
+        if adv and net.training:       # the discriminator's step (not during validation)
+            d_opt.zero_grad()
+            d = discriminator_loss(discriminator(x), discriminator(xh.detach()))
+            d.backward()
+            d_opt.step()
+            if record is not None:
+                record.setdefault("d_loss", []).append(float(d))
+        total = 0.0
+        if w.get("l1", 0):
+            total = total + w["l1"] * l1(xh, x)
+        if w.get("l2", 0):
+            total = total + w["l2"] * l2(xh, x)
+        if w.get("perceptual", 0):
+            total = total + w["perceptual"] * perceptual(xh, x, features)
+        if adv:
+            a = adversarial(xh, discriminator)
+            if record is not None and net.training:
+                record.setdefault("adversarial", []).append(float(a))
+            total = total + w["adversarial"] * a
+        return total
+    return loss
+
+
+def fine_tune_sr(model, weights: dict, n_steps: int, features=None, patch: int = 96, batch: int = 16, lr: float = 2e-4,
+                 seed: int = 0, progress: bool = True, callback=None, discriminator=None) -> dict:
+    r"""Fine-tune a super-resolution network on :func:`make_sr_loss` ``(weights)`` with fresh training patches.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A super-resolution network (``model.factor``), trained in place.
+    weights : dict
+        Loss weights, see :func:`make_sr_loss`.
+    n_steps : int
+        Adam steps (cosine schedule from ``lr``).
+    features : DenoiserFeatures, optional
+        Needed when ``weights["perceptual"] > 0``.
+    discriminator : PatchDiscriminator, optional
+        Used (and trained) when ``weights["adversarial"] > 0``; a new seeded one by default.
+
+    Returns
+    -------
+    dict
+        :func:`~invlab.train.fit`'s history, plus ``"d_loss"`` and ``"adversarial"`` per step
+        and ``"discriminator"`` when the adversarial weight is positive.
+    """
+    if not isinstance(model, torch.nn.Module) or not isinstance(getattr(model, "factor", None), int):
+        raise TypeError(f"model must be a super-resolution network with a .factor, got {type(model).__name__}.")
+    if isinstance(weights, dict) and weights.get("adversarial", 0) and discriminator is None:
+        torch.manual_seed(seed + 1)
+        discriminator = PatchDiscriminator()
+    record = {"adversarial": [], "d_loss": []}
+    loss = make_sr_loss(weights, features, discriminator, record)
+    draw = sr_batches(model.factor, patch, batch, seed=seed)
+    val = [sr_batches(model.factor, patch, 32, seed=99)(0)]
+    h = fit(model, loss, draw, n_steps, lr=lr, val_batches=val, seed=seed, callback=callback, progress=progress,
+            keep_best=False, grad_clip=1.0)
+    h.update(record)
+    if discriminator is not None:
+        h["discriminator"] = discriminator
+    return h
+
+
 def _builder(name):
     def build():
         torch.manual_seed(0)
-        s = SR_SETTINGS[name]
+        s = SR_SETTINGS[name if name in SR_SETTINGS else "sr_post_x4"]
         return s["cls"](**s["kwargs"])
     return build
 
@@ -137,6 +259,17 @@ def _trainer(name):
         val = [sr_batches(f, s["patch"], 32, seed=99)(0)]
         return fit(model, sr_loss, draw, n_steps or s["steps"], lr=1e-3, val_batches=val, seed=0, callback=callback,
                    progress=progress, keep_best=False, grad_clip=1.0)
+    return train
+
+
+def _variant_trainer(name):
+    def train(model, n_steps: int | None = None, progress: bool = True, callback=None, uses=None) -> dict:
+        v = SR_VARIANTS[name]
+        features = DenoiserFeatures(uses["denoiser"]) if "perceptual" in v["weights"] else None
+        h = fine_tune_sr(model, v["weights"], n_steps or v["steps"], features=features, progress=progress,
+                         callback=callback)
+        h.pop("discriminator", None)
+        return h
     return train
 
 
@@ -164,4 +297,14 @@ def _recipes(Recipe) -> dict:
                            data=_data(name),
                            description=f"x{s['kwargs']['factor']} super-resolution, {_DESCRIPTIONS[kind]}, "
                                        "residual over bicubic on the operator's grid; lecture 3")
+    for name, v in SR_VARIANTS.items():
+        terms = " + ".join(f"{w:g} {k}" for k, w in v["weights"].items())
+        out[name] = Recipe(name=name, build=_builder(name), train=_variant_trainer(name), evaluate=sr_scores,
+                           metric="psnr", base="sr_post_x4",
+                           uses=("denoiser",) if "perceptual" in v["weights"] else (),
+                           data=_data("sr_post_x4").replace("L1 loss", f"loss {terms}"),
+                           description=f"sr_post_x4 fine-tuned {v['steps']} steps (lr 2e-4) on {terms}"
+                                       + (" (features: the shipped denoiser's encoder, 2 levels)"
+                                          if "perceptual" in v["weights"] else
+                                          " (a PatchDiscriminator trained alongside)") + "; lecture 3, the loss zoo")
     return out

@@ -7,7 +7,8 @@ panel or a figure:
 - screenshots it as rendered (``<nb>_p<i>_start.png``), at 1400 and at 1280 px wide;
 - for every slider in it: focuses the handle, presses Home, waits for the picture, screenshots
   (``..._<slider>_min.png``), then End (``..._max.png``), then puts the slider back;
-- for every drop-down: selects each option in turn and screenshots it;
+- for every drop-down: selects each option in turn and screenshots it; the same for every group of
+  toggle buttons (each button in turn);
 - after every move, runs the caption check of the browser tests (captions must not overlap a
   picture or clip their text) and writes what it found to ``layout_report.txt``.
 
@@ -108,6 +109,23 @@ def shoot_notebook(page, lab, notebook, out: Path, report: list[str]) -> None:
                 problems = h.caption_problems(page)
                 report.append(f"  {shot.name}" + ("" if not problems else "  CAPTION PROBLEMS: " + " | ".join(problems)))
             sel.select_option(label=first)
+            _wait_pictures(page, h.output_image_srcs(page), timeout=3)
+        groups = area.locator(".widget-toggle-buttons")
+        for j in range(groups.count()):
+            buttons = groups.nth(j).locator("button")
+            labels = [buttons.nth(k).inner_text() for k in range(buttons.count())]
+            first = next((k for k in range(buttons.count())
+                          if "mod-active" in (buttons.nth(k).get_attribute("class") or "")), 0)
+            for k, text in enumerate(labels):
+                before = h.output_image_srcs(page)
+                buttons.nth(k).click()
+                _wait_pictures(page, before, timeout=10)
+                area.scroll_into_view_if_needed()
+                shot = out / f"{name}_toggle{j}_{_slug(text)}.png"
+                area.screenshot(path=str(shot))
+                problems = h.caption_problems(page)
+                report.append(f"  {shot.name}" + ("" if not problems else "  CAPTION PROBLEMS: " + " | ".join(problems)))
+            buttons.nth(first).click()
             _wait_pictures(page, h.output_image_srcs(page), timeout=3)
 
 

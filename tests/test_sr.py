@@ -1,0 +1,281 @@
+"""Lecture 3: upsampling layers, the four super-resolution frameworks, the loss zoo, the sharpness ratio."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from invlab import losses, metrics
+from invlab import operators as op
+from invlab import recipes
+from invlab.nets import sr as SR
+from invlab.train import fit
+
+MODES = ("nearest", "bilinear", "bicubic")
+
+
+def _rand(*shape, seed=0, dtype=torch.float64):
+    return torch.rand(shape, generator=torch.Generator().manual_seed(seed), dtype=dtype)
+
+
+# ------------------------------------------------------------------ interpolation = fixed transposed convolution
+
+@pytest.mark.parametrize("factor", [2, 3, 4])
+@pytest.mark.parametrize("mode", MODES)
+def test_fixed_layer_equals_torch_interpolate_borders_included(factor, mode):
+    y = _rand(2, 3, 7, 9)
+    kw = {} if mode == "nearest" else {"align_corners": False}
+    ref = F.interpolate(y, scale_factor=factor, mode=mode, **kw)
+    out = SR.InterpUpsample(factor, mode)(y)
+    assert out.shape == ref.shape == (2, 3, 7 * factor, 9 * factor)
+    assert torch.allclose(out, ref, atol=1e-12, rtol=0), (out - ref).abs().max()
+
+
+@pytest.mark.parametrize("factor", [2, 3, 4])
+@pytest.mark.parametrize("mode", MODES)
+def test_grid_layer_equals_the_operators_interpolation(factor, mode):
+    y = _rand(2, 1, 6, 5)
+    A = op.Downsample((6 * factor, 5 * factor), factor)
+    ref = A.interpolate(y[:, 0], mode)
+    out = SR.InterpUpsample(factor, mode, align="grid")(y)[:, 0]
+    assert torch.allclose(out, ref, atol=1e-12, rtol=0), (out - ref).abs().max()
+    # on the grid the interpolant passes through the samples
+    assert torch.allclose(out[:, ::factor, ::factor], y[:, 0], atol=1e-12)
+
+
+def test_fixed_layer_is_a_transposed_convolution_with_no_parameters():
+    up = SR.InterpUpsample(2, "bilinear")
+    assert list(up.parameters()) == []
+    w = up.weight[0, 0]
+    # the bilinear x2 kernel is the outer product of (1/4, 3/4, 3/4, 1/4), zero-padded
+    taps = w[w.abs().sum(1) > 0][:, w.abs().sum(0) > 0]
+    ref = torch.tensor([0.25, 0.75, 0.75, 0.25], dtype=torch.float64)
+    assert torch.allclose(taps, torch.outer(ref, ref))
+    # a float32 input is computed in float32
+    assert up(torch.zeros(1, 1, 4, 4)).dtype == torch.float32
+
+
+def test_pixel_shuffle_layout_and_icnr_starts_as_nearest_upsampling():
+    torch.manual_seed(0)
+    layer = SR.SubPixelConv(3, 1, 2, icnr=True)
+    x = torch.randn(2, 3, 5, 7)
+    out = layer(x)
+    assert out.shape == (2, 1, 10, 14)
+    # every 2x2 block is constant: ICNR = convolve, then nearest-upsample
+    blocks = out.unfold(2, 2, 2).unfold(3, 2, 2)
+    assert torch.allclose(blocks, blocks[..., :1, :1].expand_as(blocks), atol=1e-6)
+    # the shuffle itself: out[c, 2i + a, 2j + b] = in[4c + 2a + b, i, j]
+    z = torch.arange(4 * 3 * 3, dtype=torch.float32).reshape(1, 4, 3, 3)
+    ps = torch.nn.PixelShuffle(2)(z)
+    assert ps[0, 0, 2 * 1 + 1, 2 * 2 + 0] == z[0, 2, 1, 2]
+    plain = SR.SubPixelConv(3, 1, 2, icnr=False)(x)
+    pb = plain.unfold(2, 2, 2).unfold(3, 2, 2)
+    assert not torch.allclose(pb, pb[..., :1, :1].expand_as(pb), atol=1e-3)
+
+
+def test_icnr_refuses_a_channel_count_that_is_not_a_multiple_of_factor_squared():
+    with pytest.raises(ValueError, match="factor"):
+        SR.icnr_(torch.zeros(6, 2, 3, 3), 2)
+
+
+def test_checkerboard_patterns():
+    # k = 3, s = 2, unit weights: the interior counts overlapping taps, 1 / 2 / 4 per 2x2 cell
+    t = SR.checkerboard("transposed", 3, 2, size=10)
+    cell = t[8:10, 8:10] * (t[6:14, 6:14].mean())
+    vals = sorted(round(float(v) / float(cell.min()), 6) for v in cell.flatten())
+    assert vals == [1.0, 2.0, 2.0, 4.0]
+    assert float(t[6:14, 6:14].std()) > 0.3
+    # a kernel the stride divides overlaps evenly
+    assert float(SR.checkerboard("transposed", 4, 2, size=10)[6:14, 6:14].std()) < 1e-6
+    # resize-then-convolve and ICNR are flat inside, even with random weights
+    for method in ("resize", "icnr"):
+        assert float(SR.checkerboard(method, 3, 2, size=10, init="random")[6:14, 6:14].std()) < 1e-5, method
+    # random weights: transposed and plain sub-pixel layers differ by sub-pixel position
+    for method in ("transposed", "subpixel"):
+        assert float(SR.checkerboard(method, 4, 2, size=10, init="random")[6:14, 6:14].std()) > 0.05, method
+
+
+# ------------------------------------------------------------------ the four frameworks
+
+@pytest.mark.parametrize("name", list(recipes.SR_SETTINGS))
+def test_every_shipped_configuration_is_within_the_budget(name):
+    s = recipes.SR_SETTINGS[name]
+    with torch.device("meta"):
+        net = s["cls"](**s["kwargs"])
+    n = sum(p.numel() for p in net.parameters())
+    assert 0.9 * SR.BUDGET <= n <= 1.1 * SR.BUDGET, (name, n)
+
+
+@pytest.mark.parametrize("kind", list(SR.SR_CLASSES))
+@pytest.mark.parametrize("factor", [2, 4])
+def test_any_size_any_layout_and_dtype(kind, factor):
+    torch.manual_seed(0)
+    small = {"iterative": dict(width=3, stages=2)}.get(kind, dict(width=6, depth=1))
+    net = SR.SR_CLASSES[kind](factor, **small).eval()
+    y = _rand(2, 1, 7, 9, dtype=torch.float32)
+    with torch.no_grad():
+        out = net(y)
+        assert out.shape == (2, 1, 7 * factor, 9 * factor) and out.dtype == torch.float32
+        assert net(y[:, 0]).shape == (2, 7 * factor, 9 * factor)
+        assert net(y[0, 0]).shape == (7 * factor, 9 * factor)
+        assert torch.allclose(net(y[0, 0]), out[0, 0], atol=1e-5)
+        o64 = net(y.double())
+        assert o64.dtype == torch.float64 and torch.allclose(o64.float(), out, atol=1e-5)
+    assert net.factor == factor
+
+
+def test_a_factor_the_net_was_not_built_for_is_refused():
+    y = torch.zeros(1, 1, 8, 8)
+    with pytest.raises(ValueError, match="factor"):
+        SR.SRPost(4, width=4, depth=0)(y, factor=2)
+    with pytest.raises(ValueError, match="power of two"):
+        SR.SRProgressive(6)
+    net = SR.SRProgressive(4, width=4, depth=0).eval()
+    assert net(y, factor=2).shape == (1, 1, 16, 16) and net(y).shape == (1, 1, 32, 32)
+    with torch.no_grad():
+        x2, x4 = net.pyramid(y)
+        assert torch.equal(x2, net(y, factor=2)) and torch.equal(x4, net(y))
+
+
+@pytest.mark.parametrize("kind", ["post", "pre", "progressive"])
+def test_untrained_residual_nets_start_close_to_bicubic(kind):
+    """The learned branch starts small: an untrained net is bicubic on the grid plus a little."""
+    torch.manual_seed(0)
+    A, x, y = recipes.sr_test_set(2, 64)
+    with torch.no_grad():
+        out = SR.SR_CLASSES[kind](2)(y)
+    bic = A.interpolate(y, "bicubic")
+    assert float((out - bic).abs().mean()) < 0.05
+
+
+@pytest.mark.parametrize("kind, kw", [("post", dict(width=16, depth=2)), ("pre", dict(width=8, depth=1)),
+                                      ("iterative", dict(width=4, stages=1)), ("progressive", dict(width=8, depth=1))])
+def test_a_few_training_steps_lower_the_loss(kind, kw):
+    torch.manual_seed(0)
+    f = 4 if kind == "progressive" else 2
+    net = SR.SR_CLASSES[kind](f, **kw)
+    batch = recipes.sr_batches(f, 32, 8, seed=0)(0)
+    with torch.no_grad():
+        before = float(recipes.sr_loss(net, batch))
+    fit(net, recipes.sr_loss, lambda s: batch, 60, lr=3e-3, progress=False)
+    with torch.no_grad():
+        after = float(recipes.sr_loss(net, batch))
+    assert after < 0.99 * before, (before, after)
+
+
+def test_the_progressive_loss_supervises_the_first_stage_alone():
+    torch.manual_seed(0)
+    net = SR.SRProgressive(4, width=4, depth=0)
+    y, x = recipes.sr_batches(4, 32, 2, seed=0)(0)
+    full = float(torch.mean((net(y) - x).abs()))
+    y2 = op.Downsample((32, 32), 2)(x)
+    stage = float(torch.mean((net(y2, factor=2) - x).abs()))
+    assert math.isclose(float(recipes.sr_loss(net, (y, x))), full + stage, rel_tol=1e-5)
+
+
+def test_training_pairs_follow_the_forward_model():
+    y, x = recipes.sr_batches(4, 32, 3, seed=1)(0)
+    assert y.shape == (3, 1, 8, 8) and x.shape == (3, 1, 32, 32)
+    assert torch.allclose(y, op.Downsample((32, 32), 4)(x))
+    y2, _ = recipes.sr_batches(4, 32, 3, seed=1)(0)
+    assert torch.equal(y, y2)
+
+
+def test_scores_crop_the_border_and_bicubic_is_below_tv_territory():
+    A, x, y = recipes.sr_test_set(4, 64)
+    s = recipes.sr_scores(lambda v: A.interpolate(v, "bicubic"), 4, size=64)
+    crop = x[..., 4:-4, 4:-4]
+    ref = metrics.psnr(A.interpolate(y, "bicubic").clamp(0, 1)[..., 4:-4, 4:-4], crop)
+    assert s["per_image"]["psnr"] == [round(float(v), 3) for v in ref]
+    assert len(s["per_image"]["ssim"]) == 5 and 0 < s["ssim"] < 1
+
+
+# ------------------------------------------------------------------ the loss zoo, on hand-computed cases
+
+def test_pixel_losses_by_hand():
+    a = torch.tensor([[0.0, 1.0], [0.5, 0.2]])
+    b = torch.tensor([[1.0, 1.0], [0.0, 0.2]])
+    # errors: -1, 0, 0.5, 0
+    assert math.isclose(float(losses.l1(a, b)), 1.5 / 4)
+    assert math.isclose(float(losses.l2(a, b)), 1.25 / 4)
+    # Huber, delta = 0.5: 1 -> 0.5 (1 - 0.25) = 0.375; 0.5 -> 0.125 (both branches agree); 0 -> 0
+    assert math.isclose(float(losses.huber(a, b, 0.5)), 0.5 / 4, rel_tol=1e-6)
+    # delta above every error: half the L2 loss; delta -> 0: delta * L1
+    assert math.isclose(float(losses.huber(a, b, 2.0)), 0.5 * 1.25 / 4, rel_tol=1e-6)
+    assert math.isclose(float(losses.huber(a, b, 1e-6)) / 1e-6, 1.5 / 4, rel_tol=1e-4)
+    with pytest.raises(ValueError, match="same shape"):
+        losses.l1(a, b[0])
+
+
+def test_tv_loss_by_hand():
+    x = torch.tensor([[0.0, 1.0], [1.0, 1.0]])
+    # vertical differences 1, 0; horizontal 1, 0; over 4 entries
+    assert math.isclose(float(losses.tv(x)), 0.5)
+    assert float(losses.tv(torch.full((3, 5, 5), 0.3))) == 0.0
+
+
+def test_perceptual_with_identity_features_is_l2_and_gradients_reach_the_image():
+    a = _rand(2, 1, 8, 8, dtype=torch.float32).requires_grad_()
+    b = _rand(2, 1, 8, 8, seed=1, dtype=torch.float32)
+    p = losses.perceptual(a, b, lambda v: [v])
+    assert math.isclose(float(p), float(losses.l2(a, b)), rel_tol=1e-6)
+    p.backward()
+    assert a.grad is not None and float(a.grad.abs().sum()) > 0
+
+
+def test_denoiser_features_are_frozen_and_multiscale():
+    from invlab.nets import UNetDenoiser
+
+    torch.manual_seed(0)
+    feats = losses.DenoiserFeatures(UNetDenoiser(width=4, depth=3), levels=2)
+    out = feats(torch.rand(1, 1, 16, 16))
+    assert [tuple(t.shape) for t in out] == [(1, 4, 16, 16), (1, 8, 8, 8)]
+    assert all(not p.requires_grad for p in feats.parameters())
+    with pytest.raises(ValueError, match="levels"):
+        losses.DenoiserFeatures(UNetDenoiser(width=4, depth=3), levels=4)
+
+
+def test_adversarial_loss_by_hand():
+    x = torch.zeros(3, 1, 16, 16)
+    # D(x) = 1/2 everywhere (logit 0): -log(1/2) = log 2
+    assert math.isclose(float(losses.adversarial(x, lambda v: torch.zeros(3, 1, 1, 1))), math.log(2), rel_tol=1e-6)
+    # a confident "real" (logit 20) costs almost nothing, a confident "fake" (-20) about 20
+    assert float(losses.adversarial(x, lambda v: torch.full((3, 1), 20.0))) < 1e-8
+    assert math.isclose(float(losses.adversarial(x, lambda v: torch.full((3, 1), -20.0))), 20.0, rel_tol=1e-6)
+
+
+def test_patch_discriminator_scores_regions():
+    torch.manual_seed(0)
+    d = SR.PatchDiscriminator(width=4)
+    assert d(torch.rand(2, 1, 32, 48)).shape == (2, 1, 2, 3)
+    with pytest.raises(ValueError, match="16"):
+        d(torch.rand(1, 1, 8, 8))
+
+
+def test_sharpness_ratio():
+    x = _rand(2, 32, 32)
+    assert torch.allclose(metrics.sharpness(x, x), torch.ones(2, dtype=torch.float64))
+    blurred = op.Blur.gaussian((32, 32), 1.5)(x)
+    assert bool((metrics.sharpness(blurred, x) < 0.3).all())
+    noisy = x + 0.2 * _rand(2, 32, 32, seed=3)
+    assert bool((metrics.sharpness(noisy, x) > 1).all())
+    # scale: doubling the detail quadruples the energy
+    assert math.isclose(float(metrics.sharpness(2 * x[0], x[0])), 4.0, rel_tol=1e-9)
+
+
+def test_fine_tune_runs_every_loss_term():
+    from invlab.nets import UNetDenoiser
+
+    torch.manual_seed(0)
+    net = SR.SRPost(2, width=4, depth=0)
+    feats = losses.DenoiserFeatures(UNetDenoiser(width=4, depth=2), levels=1)
+    h = recipes.fine_tune_sr(net, {"l1": 1.0, "l2": 1.0, "perceptual": 0.5, "adversarial": 0.01}, 3, features=feats,
+                             patch=32, batch=2, progress=False)
+    assert len(h["loss"]) == 3 and len(h["d_loss"]) == 3 and len(h["adversarial"]) == 3
+    assert isinstance(h["discriminator"], SR.PatchDiscriminator)
+    with pytest.raises(TypeError, match="features"):
+        recipes.fine_tune_sr(net, {"perceptual": 1.0}, 1, progress=False)
+    with pytest.raises(ValueError, match="weights"):
+        recipes.fine_tune_sr(net, {"l1": 0.0}, 1, progress=False)
