@@ -90,8 +90,8 @@ class SRForwardPanel(W.VBox):
                                   continuous_update=False, readout_format=".2f")
         self.image = W.Dropdown(options=list(data.TEST_IMAGES), value=image, description="test image")
         self.busy = W.HTML()
-        self.row = ImageRow(["low resolution y", "nearest", "bilinear", "bicubic"], width, lines=3)
-        self.row2 = ImageRow(["TV-SR", "PnP-HQS", "ground truth"], width, lines=3)
+        self.row = ImageRow(["low resolution y", "nearest", "bilinear", "bicubic"], width, lines=4)
+        self.row2 = ImageRow(["TV-SR", "PnP-HQS", "ground truth"], width, lines=4)
         self.info = W.HTML()
         self._cache = {}
         self._latest = LatestWins(lambda key: self.compute(*key), self._show, self.busy)
@@ -216,11 +216,11 @@ class FrameworkPanel(W.VBox):
         kinds = [k for k in FRAMEWORK_LABELS if any(key[0] == k for key in nets)]
         factors = sorted({f for _, f in nets})
         self.framework = W.ToggleButtons(options=[(FRAMEWORK_LABELS[k], k) for k in kinds], value=kinds[0],
-                                         description="framework", style={"button_width": "170px"})
+                                         description="framework", style={"button_width": "200px"})
         self.scale = W.ToggleButtons(options=[(f"×{f}", f) for f in factors], value=factors[-1], description="scale",
                                      style={"button_width": "48px"})
         self.image = W.Dropdown(options=list(data.TEST_IMAGES), value=image, description="test image")
-        self.row = ImageRow(["low resolution y", "bicubic", "network", "|error| ×4", "ground truth"], width, lines=3)
+        self.row = ImageRow(["low resolution y", "bicubic", "network", "|error| ×4", "ground truth"], width, lines=4)
         self.info = W.HTML()
         self.busy = W.HTML()
         self._cache = {}
@@ -267,7 +267,8 @@ class FrameworkPanel(W.VBox):
             n = sum(p.numel() for p in r["net"].parameters())
             self.row.set(2, out, title=f"{FRAMEWORK_LABELS[kind]}{r['note']}", note=sr_note(out, x))
             self.row.set(3, 4 * (out - x).abs(), vmin=0.0, vmax=1.0, cmap="magma", title="|error| ×4 (network)",
-                         note=f"bicubic's: mean {float((r['bicubic'].clamp(0, 1) - x).abs().mean()):.4f}")
+                         note=f"mean {float((out - x).abs().mean()):.4f} (bicubic "
+                              f"{float((r['bicubic'].clamp(0, 1) - x).abs().mean()):.4f})")
             gain = metrics.psnr(_crop(out), _crop(x)) - metrics.psnr(_crop(r["bicubic"].clamp(0, 1)), _crop(x))
             self.info.value = _info(f"{FRAMEWORK_LABELS[kind]} ×{f}{r['note']}: {n:,} parameters, "
                                     f"<b>{gain:+.2f} dB</b> over bicubic on {image}.")

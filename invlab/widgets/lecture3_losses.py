@@ -75,14 +75,14 @@ class LossZooPanel(W.VBox):
         self.cx = W.IntSlider(value=hi // 2, min=0, max=hi, step=4, description="zoom x", continuous_update=False)
         self.cy = W.IntSlider(value=hi // 2, min=0, max=hi, step=4, description="zoom y", continuous_update=False)
         titles = ["bicubic"] + list(nets) + ["ground truth"]
-        self.row = ImageRow(titles, width, lines=3)
-        self.zoom_row = ImageRow([f"{t}, zoomed" for t in titles], width, lines=2)
+        self.row = ImageRow(titles, width, lines=4)
+        self.zoom_row = ImageRow(titles, width, lines=3)
         self.table = W.HTML()
         self._cache = {}
         for c in (self.image, self.cx, self.cy):
             c.observe(lambda change: self.update(), names="value")
         super().__init__([W.HBox([self.image, self.cx, self.cy], layout=W.Layout(flex_flow="row wrap")), self.row,
-                          self.zoom_row, self.table])
+                          W.HTML(_info("<b>zoomed</b> (the window set by the sliders)")), self.zoom_row, self.table])
         self.rows = loss_table(nets, 4, self.size)
         self.table.value = _info(_loss_table_html(self.rows))
         self.update()
@@ -112,7 +112,7 @@ class LossZooPanel(W.VBox):
             self.row.set(k, out, title=name, note=note)
             crop = out[i:i + z, j:j + z]
             sharp = "" if name == "ground truth" else f"sharpness {float(metrics.sharpness(crop, x[i:i + z, j:j + z])):.2f}"
-            self.zoom_row.set(k, crop, title=f"{name}, zoomed", note=sharp or f"{z}×{z} at ({j}, {i})")
+            self.zoom_row.set(k, crop, title=name, note=sharp or f"{z}×{z} at ({j}, {i})")
 
 
 def _loss_table_html(rows) -> str:
@@ -141,7 +141,7 @@ class LossWeightsPanel(W.VBox):
         The perceptual loss's feature maps.
     """
 
-    def __init__(self, net, features, image: str = "astronaut", n_steps: int = 200, width: int = 200):
+    def __init__(self, net, features, image: str = "astronaut", n_steps: int = 200, width: int = 260):
         if not isinstance(net, torch.nn.Module) or getattr(net, "factor", None) != 4:
             raise TypeError(f"net must be a ×4 super-resolution network, got {type(net).__name__}.")
         if not callable(features):
@@ -162,8 +162,8 @@ class LossWeightsPanel(W.VBox):
 
         def sample(model):
             out = model(y[None, None])[0, 0].clamp(0, 1)
-            return {"output on a held-out crop": (out, f"{sr_note(out, x)} · sharpness "
-                                                       f"{float(metrics.sharpness(out, x)):.2f}"),
+            return {"held-out crop, now": (out, f"PSNR {float(metrics.psnr(out, x)):.2f} dB, sharpness "
+                                                f"{float(metrics.sharpness(out, x)):.2f}"),
                     "ground truth": x}
         self.trainer = TrainingPanel(self.net, make_sr_loss(self.weights, features, self.discriminator),
                                      sr_batches(4, 96, 8, seed=5), val_batches=[sr_batches(4, 96, 16, seed=99)(0)],
