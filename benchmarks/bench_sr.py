@@ -29,6 +29,7 @@ import torch.nn.functional as F
 import invlab as il
 from invlab import recipes
 from invlab.pretrained import runs
+from invlab.widgets.lecture3 import _forward_ms
 
 from _timing import table
 
@@ -48,15 +49,8 @@ def score(out, x):
 
 
 def forward_ms(net, factor, size=256, repeats=7):
-    y = torch.rand(1, 1, size // factor, size // factor)
-    with torch.no_grad():
-        net(y)
-        times = []
-        for _ in range(repeats):
-            t = time.perf_counter()
-            net(y)
-            times.append(time.perf_counter() - t)
-    return 1000 * statistics.median(times)
+    """Median ms of one forward pass to a size x size output (the notebook table's timer)."""
+    return _forward_ms(net, torch.rand(1, 1, size // factor, size // factor), repeats)
 
 
 def times():
@@ -64,8 +58,8 @@ def times():
     rows = []
     for (kind, f), name in NETS.items():
         net = il.pretrained.load(name)
-        rows.append([name, f"{sum(p.numel() for p in net.parameters()):,}", f"{forward_ms(net, f):.0f}",
-                     "yes" if forward_ms(net, f) <= 200 else "NO"])
+        ms = forward_ms(net, f)
+        rows.append([name, f"{sum(p.numel() for p in net.parameters()):,}", f"{ms:.0f}", "yes" if ms <= 200 else "NO"])
     net = il.pretrained.load("sr_progressive_x4")
     rows.append(["sr_progressive_x4 (x2: stage 1)", f"{sum(p.numel() for p in net.stages[0].parameters()):,}",
                  f"{forward_ms(lambda y: net(y, factor=2), 2):.0f}", ""])

@@ -710,8 +710,7 @@ for _kind, _cls in SR.SR_CLASSES.items():
         (f"{_cls.__name__}.width", lambda v, c=_cls: c(2, width=v), "width", KINDS["count"] | st.sampled_from([10**5])),
         (f"{_cls.__name__}.{_second}", lambda v, c=_cls, k=_second, t=_tiny: c(2, **{**t, k: v}), _second,
          st.sampled_from([-1, 2.5, "4", None, True, 10**6])),
-        (f"{_cls.__name__}(y)", lambda v, c=_cls, t=_tiny: c(2, **t)(v), "y"
-         if False else "x", _NET_INPUT | st.sampled_from([torch.zeros(1, 3, 8, 8)])),
+        (f"{_cls.__name__}(y)", lambda v, c=_cls, t=_tiny: c(2, **t)(v), "x", _NET_INPUT | st.sampled_from([torch.zeros(1, 3, 8, 8)])),
         (f"{_cls.__name__}(factor)", lambda v, c=_cls, t=_tiny: c(2, **t)(torch.zeros(1, 1, 8, 8), factor=v), "factor",
          st.sampled_from([3, 4, 2.0, "2", True, 0])),
     ]

@@ -293,9 +293,6 @@ class _SRNet(nn.Module):
         out = self._sr(x, f)
         return out.reshape(shape[:-2] + out.shape[-2:]).to(dtype)
 
-    def _body_input(self, y):
-        return y
-
 
 class SRPost(_SRNet):
     """Post-upsampling (ESPCN / FSRCNN-like): every convolution at low resolution, then a sub-pixel layer.
