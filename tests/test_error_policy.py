@@ -534,6 +534,8 @@ CASES += [
      "lo", "positive"),
     ("psnr_note.x_true", lambda v: WB.psnr_note(X, v), "x_true", "image"),
     ("LatestWins.compute", lambda v: WB.LatestWins(v, print), "compute", "callback"),
+    ("LatestWins.prefetch_on_show", lambda v: WB.LatestWins(print, print, prefetch_on_show=v), "prefetch_on_show",
+     st.sampled_from(["yes", 1, 0.0, np.array([True])])),  # None: the default (on in a kernel)
     # app view, coursework, grading
     ("app_notebook.nb", lambda v: present.app_notebook(v), "nb", _BAD_NB),
     ("cell_roles.nb", lambda v: present.cell_roles(v), "nb", _BAD_NB),

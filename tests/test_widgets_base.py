@@ -136,6 +136,45 @@ def test_latest_wins_computes_the_neighbours_after_a_request_and_yields_to_a_new
     assert shown[-1] == 50 and 0 < len([k for k in lw.prefetched if k > 90]) < 6
 
 
+def test_latest_wins_prefetches_at_first_show_only_while_the_kernel_is_idle(monkeypatch):
+    """A panel's first picture (sync) starts a background prefetch of its neighbours; it waits while
+    cells run (Run All), goes on when the kernel is idle, and stops at a person's first request."""
+    from invlab.widgets import base
+
+    kernel = base._KernelActivity()
+    monkeypatch.setattr(base, "KERNEL", kernel)
+    monkeypatch.setattr(LatestWins, "IDLE_SECONDS", 0.2)
+    cache = {}
+
+    def compute(key):
+        if key not in cache:
+            time.sleep(0.05)
+            cache[key] = key * 10
+        return cache[key]
+
+    shown = []
+    kernel._start()                    # a cell is running: the notebook is still being run
+    lw = LatestWins(compute, lambda k, r: shown.append(k), threaded=True, prefetch_on_show=True,
+                    neighbours=lambda k: [k + d for d in (1, -1, 2, -2, 3, -3, 4, -4, 5, -5)])
+    lw.request(10, sync=True)          # the first picture, shown at once on the calling thread
+    assert shown == [10]
+    time.sleep(0.5)
+    assert lw.prefetched == []         # nothing while cells run
+    kernel._end()                      # Run All is over
+    deadline = time.monotonic() + 5
+    while len(lw.prefetched) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert lw.prefetched[:3] == [11, 9, 12]                       # nearest first
+    lw.request(30)                     # a person moves the slider: the show-time prefetch stops
+    lw.wait()
+    lw._show_worker.join(5)
+    assert shown[-1] == 30 and not lw._show_worker.is_alive() and len(lw.prefetched) < 10
+    # off by default outside a kernel, and with INVLAB_PREFETCH=0 in a kernel
+    assert LatestWins(compute, print, neighbours=lambda k: []).prefetch_on_show is False
+    monkeypatch.setenv("INVLAB_PREFETCH", "0")
+    assert LatestWins(compute, print, threaded=True, neighbours=lambda k: []).prefetch_on_show is False
+
+
 def test_slider_values_and_nearest_first():
     from invlab.widgets.base import nearest_first, slider_values
     s = W.FloatSlider(value=0.1, min=0.01, max=0.2, step=0.01)

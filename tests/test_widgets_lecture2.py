@@ -159,3 +159,36 @@ def test_tv_baseline_is_best_on_its_grid():
 def test_bad_arguments(denoiser, make):
     with pytest.raises((TypeError, ValueError)):
         make(denoiser)
+
+
+def test_pnp_panel_past_the_stable_step_says_the_run_diverged(denoiser):
+    """The step slider reaches past 2/‖A‖² = 2: the run stops (solver) and the panel says so."""
+    p = lecture2.PnPPanel(denoiser, size=32, width=64, n_iter=60)
+    assert p.step.max > 2.0
+    h_stable = p.run("PGD (slides)", 1.0, 0.01)
+    assert h_stable["diverged"] is False and len(h_stable["x"]) == 60
+    p.step.value = p.step.max
+    p._latest.wait()
+    h = p.history
+    assert h["diverged"] is True and len(h["x"]) < 60
+    # the stop rule: the last misfit is non-finite or 1e10 times the start; everything shown is finite
+    start = il.solvers.objective(p.problem.A, p.problem.y, None, 0.0, p.problem.A.T(p.problem.y))
+    assert not np.isfinite(h["objective"][-1]) or h["objective"][-1] > 1e10 * start
+    assert "diverged" in p.info.value and f"iteration {h['x_iter'][-1]}" in p.info.value
+    assert all(torch.isfinite(x.clamp(0, 1)).all() for x in p.scrubber.history["x"])
+    # back to a stable step: a PSNR again, no warning
+    p.step.value = 1.0
+    p._latest.wait()
+    assert "dB" in p.info.value and "diverg" not in p.info.value
+
+
+def test_pnp_pgd_divergence_rule_matches_gradient_descent(denoiser):
+    """pnp(method='pgd') flags divergence like gradient_descent: only for steps past 2/‖A‖²."""
+    x_true = il.data.image("camera", 32)
+    A = il.operators.Blur.gaussian((32, 32), 2.0)
+    y = il.noise.gaussian(A(x_true), 0.01, seed=0)
+    for step, diverges in ((1.9, False), (3.0, True)):
+        _, h = il.solvers.pnp(A, y, denoiser, sigma=0.01, n_iter=60, step=step)
+        assert h["diverged"] is diverges
+        _, g = il.solvers.gradient_descent(A, y, n_iter=60, step=step)
+        assert g["diverged"] is diverges

@@ -105,6 +105,10 @@ def pnp(A: LinearOperator, y: torch.Tensor, denoiser, sigma: float = 0.03, n_ite
         ``"objective"`` holds the data misfit :math:`\\tfrac12\\|Ax_k - y\\|^2` (PnP minimises no
         known objective), ``"sigma"`` the denoiser strength per iteration, plus ``"psnr"`` and
         ``"x"``/``"x_iter"`` as for every solver.
+        For ``"pgd"``, ``"diverged"`` is True when the misfit became infinite or grew more than
+        :math:`10^{10}` times its start value (steps :math:`\\eta > 2/\\|A\\|^2`: the denoiser
+        does not tame the gradient step); the loop stops there, as in
+        :func:`~invlab.solvers.gradient_descent`.
 
     References
     ----------
@@ -133,11 +137,18 @@ def pnp(A: LinearOperator, y: torch.Tensor, denoiser, sigma: float = 0.03, n_ite
     history["sigma"] = []
     if method == "pgd":
         step = 1.0 / _op_norm(A) ** 2 if step is None else _check_positive(step, "step")
+        history["diverged"] = False
+        start = objective(A, y, None, 0.0, x)
         for k in range(1, n_iter + 1):
             z = x + step * A.adjoint(y - A(x))              # gradient step on the data term
             x = _denoise(denoiser, z, sigma)                 # the denoiser as the prox
             history["sigma"].append(sigma)
-            if _record(history, k, x, objective(A, y, None, 0.0, x), x_true, keep_every, callback):
+            obj = objective(A, y, None, 0.0, x)
+            if not math.isfinite(obj) or obj > 1e10 * max(start, 1e-30):
+                history["diverged"] = True                   # as in gradient_descent: stop, keep what was seen
+                _record(history, k, x, obj, x_true, keep_every, None)
+                break
+            if _record(history, k, x, obj, x_true, keep_every, callback):
                 break
         return x, history
     noise = sigma if noise is None else noise

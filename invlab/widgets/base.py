@@ -1,12 +1,14 @@
 """Building blocks of the panels: a row of images, a matplotlib plot as an image, sliders."""
 from __future__ import annotations
 
+import os
 import threading
+import time
 
 import ipywidgets as W
 
 from .. import metrics
-from .._checks import check_real
+from .._checks import check_bool, check_real
 from ..viz import to_png
 
 __all__ = ["ImageRow", "AxesView", "log_slider", "psnr_note", "PlotImage", "label_log_axis", "LatestWins"]
@@ -476,6 +478,56 @@ def _in_kernel() -> bool:
     return ip is not None and getattr(ip, "kernel", None) is not None
 
 
+class _KernelActivity:
+    """When the kernel last ran a cell: background work waits until it has been idle a while.
+
+    Registered once on IPython's ``pre_run_cell`` / ``post_run_cell`` events. During Run All (and
+    under nbval, and while Voilà runs a notebook) cells follow each other within milliseconds, so
+    :meth:`idle_for` stays short and prefetching waits; it starts once the notebook has run.
+    """
+
+    def __init__(self):
+        self.running = False
+        self.last = time.monotonic()
+        self.registered = False
+
+    def register(self) -> bool:
+        if self.registered:
+            return True
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover
+            return False
+        ip = get_ipython()
+        if ip is None:
+            return False
+        ip.events.register("pre_run_cell", self._start)
+        ip.events.register("post_run_cell", self._end)
+        self.registered = True
+        # registered from a cell that builds a panel: that cell is running now (its pre_run_cell
+        # event has passed); its post_run_cell ends it
+        self._start()
+        return True
+
+    def _start(self, *args):
+        self.running, self.last = True, time.monotonic()
+
+    def _end(self, *args):
+        self.running, self.last = False, time.monotonic()
+
+    def idle_for(self) -> float:
+        """Seconds since the last cell finished (0 while one runs)."""
+        return 0.0 if self.running else time.monotonic() - self.last
+
+
+KERNEL = _KernelActivity()
+
+
+def _prefetch_on_show_default() -> bool:
+    """``INVLAB_PREFETCH=0`` in the environment turns prefetching at first show off."""
+    return os.environ.get("INVLAB_PREFETCH", "1").strip() not in ("0", "false", "no", "off")
+
+
 class LatestWins:
     """Run a slow panel's computation so that what is shown always describes the controls as they are.
 
@@ -511,9 +563,19 @@ class LatestWins:
         browser: :func:`from_frontend`; never during Run All, where code sets the controls), and
         only while no new request waits: a request preempts it between two keys. ``compute`` must
         cache.
+    prefetch_on_show : bool, optional
+        Also compute ``neighbours`` of the panel's first picture (the ``sync=True`` request) in
+        the background, once the kernel has been idle for :attr:`IDLE_SECONDS` (never during Run
+        All), pausing whenever a cell runs and stopping at the first new request: in a lecture
+        opened a minute before class (preheated app view), the first drag already finds its values
+        cached. Default: on in a kernel, unless ``INVLAB_PREFETCH=0`` is set.
     """
 
-    def __init__(self, compute, show, busy=None, threaded: bool | None = None, neighbours=None):
+    #: Seconds the kernel must have been idle before (and between) keys prefetched at first show.
+    IDLE_SECONDS = 1.0
+
+    def __init__(self, compute, show, busy=None, threaded: bool | None = None, neighbours=None,
+                 prefetch_on_show: bool | None = None):
         if not callable(compute) or not callable(show):
             raise TypeError("compute and show must be callable: compute(key) -> result, show(key, result).")
         if neighbours is not None and not callable(neighbours):
@@ -529,6 +591,9 @@ class LatestWins:
         self._worker: threading.Thread | None = None
         self.computed: list = []   # the keys computed, in order (superseded requests never appear)
         self.shown: list = []      # the keys shown, in order
+        self.prefetch_on_show = (self.threaded and _prefetch_on_show_default() if prefetch_on_show is None
+                                 else check_bool(prefetch_on_show, "prefetch_on_show"))
+        self._show_worker: threading.Thread | None = None
 
     def _note(self, text: str) -> None:
         if self.busy is not None:
@@ -541,7 +606,13 @@ class LatestWins:
             with self._lock:
                 self._generation += 1
                 self._wanted = key
-            self._deliver(key, self._generation)
+                generation = self._generation
+            self._deliver(key, generation)
+            if sync and self.prefetch_on_show and self.neighbours is not None and self._show_worker is None:
+                KERNEL.register()
+                self._show_worker = threading.Thread(target=self._prefetch_when_idle, args=(key, generation),
+                                                     daemon=True)
+                self._show_worker.start()
             return
         with self._lock:
             self._generation += 1
@@ -603,6 +674,25 @@ class LatestWins:
             except Exception:
                 pass  # a failing neighbour shows its message when it is asked for
         return True
+
+    def _prefetch_when_idle(self, key, generation) -> None:
+        """At first show: ``neighbours(key)`` one by one while the kernel is idle, until a request."""
+        try:
+            keys = list(self.neighbours(key))
+        except Exception:
+            return
+        for other in keys:
+            while KERNEL.idle_for() < self.IDLE_SECONDS:   # a cell runs (Run All): wait
+                if generation != self._generation:
+                    return
+                time.sleep(0.2)
+            if generation != self._generation:
+                return  # a person moved a control: requests (and their own prefetch) take over
+            try:
+                self.compute(other)
+                self.prefetched.append(other)
+            except Exception:
+                pass
 
     def wait(self, timeout: float = 60.0) -> None:
         """Block until the latest request is shown (for tests and scripts)."""
