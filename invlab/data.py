@@ -57,7 +57,7 @@ from .noise import make_generator
 __all__ = [
     "image", "names", "TRAIN_IMAGES", "TEST_IMAGES", "PHOTOS", "train_images", "test_images",
     "patches", "fashion_mnist", "FASHION_MNIST_CLASSES",
-    "shepp_logan", "ellipses",
+    "shepp_logan", "ellipses", "ct_slice",
     "mri_slices", "mri_volume", "mri_slice_indices", "MRI_TEST_SLABS", "MRI_USABLE_SLICES",
     "MRI_GAP", "MRI_PATH", "DataChecksumError",
 ]
@@ -512,7 +512,44 @@ _SHIPPED = {
     "fashion_mnist": ("fashion_mnist/fashion_mnist.npz",
                       "0eee3ce433229c59554b962378c403ea3da3eba687192e2f6a3a3015779e6d29",
                       "scripts/make_fashion_mnist.py"),
+    "ct": ("ct/ct_small.npz", "44122cf1f44690cc252cf8e618738c37b8afb6a37c453c31eb8eebe4e6efb072",
+           "scripts/make_ct_data.py"),
 }
+
+
+def ct_slice(field_of_view: bool = True) -> torch.Tensor:
+    r"""A real CT slice (an axial slice through a vertebra), float32 ``(128, 128)`` in :math:`[0, 1]`.
+
+    pydicom's test image ``CT_small.dcm``, a 128 x 128 downsized copy of the NEMA test image
+    ``CT1_UNC`` (``data/README.md``: provenance, licence), stored in Hounsfield units
+    :math:`h`. A CT image is linear attenuation :math:`\mu`, with
+    :math:`h = 1000\,(\mu - \mu_{	ext{water}})/\mu_{	ext{water}}`; the slice is returned as
+    attenuation relative to water, scaled so that dense bone stays below 1:
+
+    .. math:: x = \mathrm{clip}\Big(rac{h + 1000}{2200},\; 0,\; 1\Big)
+        = \mathrm{clip}\Big(rac{\mu}{2.2\,\mu_{	ext{water}}},\; 0,\; 1\Big),
+
+    so air is 0, water 0.45 and the Radon transform of ``x`` is a scaled sinogram of the real
+    attenuation. Held out: no network of the course trains on it.
+
+    Parameters
+    ----------
+    field_of_view : bool
+        Keep only the disc inscribed in the square (pixels outside it set to 0), the region
+        that :class:`~invlab.operators.Radon` sees from every angle. The phantoms
+        (:func:`ellipses`, :func:`shepp_logan`) lie inside it already; this slice fills the
+        square, so without the mask its corners would leave the detector at some angles.
+    """
+    from ._checks import check_bool
+
+    field_of_view = check_bool(field_of_view, "field_of_view")
+    hu = _shipped_npz("ct")["hu"].astype(np.float32)
+    x = np.clip((hu + 1000.0) / 2200.0, 0.0, 1.0)
+    if field_of_view:
+        n = x.shape[-1]
+        c = (np.arange(n) - (n - 1) / 2) / (n / 2)
+        x = x * ((c[:, None] ** 2 + c[None, :] ** 2) <= 1.0)
+    return torch.tensor(x, dtype=torch.float32)
 
 
 @functools.lru_cache(maxsize=None)

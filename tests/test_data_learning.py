@@ -115,3 +115,26 @@ def test_tv_denoise_best_is_the_clipped_tv_prox_at_the_best_lambda():
     assert r["best_psnr"] > float(psnr(y, x)) + 3
     with pytest.raises(ValueError, match="sigma"):
         tv_denoise_best(y, x, 0.0)
+
+
+def test_ct_slice_is_attenuation_in_the_field_of_view():
+    """The real CT slice: HU mapped to μ / (2.2 μ_water), air and water where the maths puts them."""
+    import numpy as np
+
+    full = D.ct_slice(field_of_view=False)
+    x = D.ct_slice()
+    assert x.shape == (128, 128) and x.dtype == torch.float32
+    assert 0 <= x.min() and x.max() <= 1 and full.max() > 0.9          # dense bone, below 1
+    hu = D._shipped_npz("ct")["hu"].astype(np.float64)
+    assert torch.allclose(full, torch.tensor(np.clip((hu + 1000) / 2200, 0, 1), dtype=torch.float32))
+    # the mapping's anchors: HU -1000 (air) -> 0, HU 0 (water) -> 1000 / 2200
+    soft = (hu > -50) & (hu < 50)
+    assert abs(float(full.numpy()[soft].mean()) - 1000 / 2200) < 0.03
+    # outside the inscribed disc: 0; inside: the full slice unchanged
+    c = (np.arange(128) - 63.5) / 64
+    inside = torch.tensor(c[:, None] ** 2 + c[None, :] ** 2 <= 1)
+    assert (x[~inside] == 0).all() and torch.equal(x[inside], full[inside])
+    assert (full[~inside] > 0).any()                                      # the corners were not empty
+    assert "pydicom" in str(D._shipped_npz("ct")["notice"]) and "NEMA" in str(D._shipped_npz("ct")["notice"])
+    with pytest.raises(TypeError, match="field_of_view"):
+        D.ct_slice(field_of_view="yes")

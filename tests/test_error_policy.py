@@ -160,6 +160,7 @@ CASES = [
     ("data.ellipses.n", lambda v: data.ellipses(v, 16), "n", st.sampled_from([-1, 2.5, NAN, "3", None, True])),
     ("data.ellipses.size", lambda v: data.ellipses(2, v), "size", "count"),
     ("data.ellipses.seed", lambda v: data.ellipses(2, 16, seed=v), "seed", "seed"),
+    ("data.ct_slice.field_of_view", lambda v: data.ct_slice(field_of_view=v), "field_of_view", "bool"),
     ("data.ellipses.radius", lambda v: data.ellipses(2, 16, radius=v), "radius",
      st.sampled_from([(0.5, 0.1), (0.0, 0.5), (0.1, 1.0), (NAN, 0.5), "ab", None, 0.3])),
     ("data.ellipses.n_ellipses", lambda v: data.ellipses(2, 16, n_ellipses=v), "n_ellipses",
@@ -726,6 +727,37 @@ CASES += [
     ("sr_batches.patch", lambda v: recipes.sr_batches(2, v), "patch", KINDS["count"] | st.sampled_from([1, 33])),
     ("sr_loss.net", lambda v: recipes.sr_loss(v, (X[None, None, ::2, ::2], X[None, None])), "net",
      st.sampled_from([None, "net", 3])),
+]
+
+# lecture 4, CT: the learned gradient-descent network, FBP + U-Net, the CT recipes' data
+from invlab.nets import LearnedGD  # noqa: E402
+
+_A_CT = op.Radon(N, 6)
+_Y_CT = _A_CT(X)
+_LGD = LearnedGD(n_blocks=2, width=4, memory=1)
+CASES += [
+    ("LearnedGD.n_blocks", lambda v: LearnedGD(n_blocks=v), "n_blocks", _BAD_BLOCKS | st.sampled_from([0, 13])),
+    ("LearnedGD.width", lambda v: LearnedGD(width=v), "width", "count"),
+    ("LearnedGD.depth", lambda v: LearnedGD(depth=v), "depth", st.sampled_from([1, 0, 2.5, "3", None, True, 17])),
+    ("LearnedGD.memory", lambda v: LearnedGD(memory=v), "memory", st.sampled_from([-1, 2.5, "3", None, True, 17])),
+    ("LearnedGD.step_init", lambda v: LearnedGD(step_init=v), "step_init", "positive"),
+    ("LearnedGD.start", lambda v: LearnedGD(start=v), "start", st.sampled_from(["FBP", "", None, 3])),
+    ("LearnedGD(y, A).y", lambda v: _LGD(v, _A_CT), "y", st.sampled_from([X, np.zeros((6, N)), "y", None,
+                                                                          torch.full((6, N), NAN)])),
+    ("LearnedGD(y, A).A", lambda v: _LGD(_Y_CT, v), "A", st.sampled_from([np.eye(N), "A", None, _A_MRI])),
+    ("LearnedGD(y, A).n_blocks", lambda v: _LGD(_Y_CT, _A_CT, n_blocks=v), "n_blocks", _BAD_BLOCKS | st.sampled_from([3])),
+    ("UNetReconstructor.input", lambda v: UNetReconstructor(4, 2, input=v), "input", st.sampled_from(["FBP", "", None, 3])),
+    ("ct_angles.views", lambda v: recipes.ct_angles(v), "views", KINDS["count"] | st.sampled_from([2001])),
+    ("ct_angles.angular_range", lambda v: recipes.ct_angles(10, v), "angular_range",
+     KINDS["positive"] | st.sampled_from([180.5, 360.0])),
+    ("ct_operator.size", lambda v: recipes.ct_operator(6, size=v), "size", KINDS["count"] | st.sampled_from([4])),
+    ("ct_measure.noise", lambda v: recipes.ct_measure(_A_CT, X, v), "noise", "nonneg"),
+    ("ct_measure.seed", lambda v: recipes.ct_measure(_A_CT, X, 0.01, seed=v), "seed", "seed"),
+    ("ct_test_set.kind", lambda v: recipes.ct_test_set(v), "kind", st.sampled_from(["knee", "", None, 3])),
+    ("ct_test_set.n", lambda v: recipes.ct_test_set("ellipses", n=v), "n", KINDS["count"] | st.sampled_from([1001])),
+    ("ct_batches.batch", lambda v: recipes.ct_batches(v), "batch", "count"),
+    ("ct_batches.seed", lambda v: recipes.ct_batches(2, seed=v), "seed", st.sampled_from([-1, 2.5, "0", None, True])),
+    ("ct_scores.net", lambda v: recipes.ct_scores(v), "net", st.sampled_from([None, "net", 3])),
 ]
 
 from invlab.coursework import lecture3 as CK3  # noqa: E402

@@ -13,6 +13,7 @@ Constructors only build layers: trained weights are loaded by :mod:`invlab.pretr
 from .dncnn import DnCNN, noise_level_map
 from .unet import UNet, UNetDenoiser, UNetReconstructor
 from .unrolled import UnrolledGD
+from .ct import LearnedGD
 from . import gan
 from .gan import Discriminator, Generator
 from .dip import DIPNet
@@ -20,5 +21,5 @@ from . import sr
 from .sr import PatchDiscriminator, SRIterative, SRPost, SRPre, SRProgressive
 
 __all__ = ["DnCNN", "UNet", "UNetDenoiser", "noise_level_map", "gan", "Generator", "Discriminator",
-           "UNetReconstructor", "UnrolledGD", "DIPNet", "sr", "SRPost", "SRPre", "SRProgressive",
+           "UNetReconstructor", "UnrolledGD", "LearnedGD", "DIPNet", "sr", "SRPost", "SRPre", "SRProgressive",
            "SRIterative", "PatchDiscriminator"]

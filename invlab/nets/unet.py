@@ -147,8 +147,8 @@ class UNetReconstructor(nn.Module):
     """Model-agnostic reconstruction with a residual U-Net: ``reconstructor(y, A) -> x``.
 
     .. math::
-        x = z + \\mathrm{UNet}_\\theta(z), \\qquad z = A^{\\top}y \\ (\\texttt{input="adjoint"})
-        \\quad\\text{or}\\quad z = y \\ (\\texttt{input="measurement"}).
+        x = z + \\mathrm{UNet}_\\theta(z), \\qquad z = A^{\\top}y \\ (\\texttt{input="adjoint"}),
+        \\quad z = y \\ (\\texttt{"measurement"}) \\quad\\text{or}\\quad z = \\mathrm{FBP}(y) \\ (\\texttt{"fbp"}).
 
     The network sees :math:`A` only through the fixed map :math:`y \\mapsto z`: it learns to
     undo the artefacts of one forward model at one noise level (lecture 2's "model-agnostic"
@@ -158,14 +158,16 @@ class UNetReconstructor(nn.Module):
     ----------
     width, depth : int
         Of the :class:`UNet` body (one input and one output channel).
-    input : {"adjoint", "measurement"}
-        Feed :math:`A^{\\top}y` (any real operator on images), or :math:`y` itself (only when
-        :math:`y` is an image of the same shape as :math:`x`, e.g. denoising or deblurring).
+    input : {"adjoint", "measurement", "fbp"}
+        Feed :math:`A^{\\top}y` (any real operator on images), :math:`y` itself (only when
+        :math:`y` is an image of the same shape as :math:`x`, e.g. denoising or deblurring), or
+        the filtered back-projection ``A.fbp(y)`` (CT: the FBPConvNet of Jin et al. 2017, a
+        residual U-Net that removes the streaks of sparse-view FBP).
     """
 
     def __init__(self, width: int = 32, depth: int = 3, input: str = "adjoint"):
         super().__init__()
-        self.input = check_choice(input, "input", ("adjoint", "measurement"))
+        self.input = check_choice(input, "input", ("adjoint", "measurement", "fbp"))
         self.body = UNet(1, 1, width, depth)
 
     def config(self) -> dict:
@@ -193,6 +195,11 @@ class UNetReconstructor(nn.Module):
                 raise ValueError(f"input='measurement' needs measurements shaped like the image, but A maps "
                                  f"{A.in_shape} -> {A.out_shape}; use input='adjoint'.")
             z = y
+        elif self.input == "fbp":
+            if not callable(getattr(A, "fbp", None)):
+                raise ValueError(f"input='fbp' needs an operator with an fbp method (Radon), got {A!r}; "
+                                 "use input='adjoint'.")
+            z = A.fbp(y)
         else:
             z = A.adjoint(y)
         z4 = z.reshape(-1, 1, *A.in_shape)
