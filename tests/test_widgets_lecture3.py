@@ -124,6 +124,20 @@ def test_loss_zoo_panel_and_table(tiny_nets):
     assert "sharpness ratio" in panel.table.value
 
 
+def test_loss_zoo_first_window_is_on_texture(tiny_nets):
+    """The first zoom window (astronaut) shows detail, not the flat dark centre it used to."""
+    panel = LZ.LossZooPanel({"A": tiny_nets[("post", 4)]}, size=256, zoom=48, width=64)
+    x = panel.compute("astronaut")["x"]
+    i, j, z = panel.cy.value, panel.cx.value, panel.zoom
+    hi = 256 - z
+    window, centre = x[i:i + z, j:j + z], x[hi // 2:hi // 2 + z, hi // 2:hi // 2 + z]
+
+    def detail(w):  # mean |discrete Laplacian|: fine texture, which is where the losses differ
+        return float((4 * w[1:-1, 1:-1] - w[:-2, 1:-1] - w[2:, 1:-1] - w[1:-1, :-2] - w[1:-1, 2:]).abs().mean())
+    assert detail(window) > 1.2 * detail(centre)
+    assert f"({j}, {i})" in panel.zoom_row.captions[-1].value
+
+
 def test_loss_weights_panel_trains_a_copy_with_the_sliders_weights():
     from invlab.losses import DenoiserFeatures
     from invlab.nets import UNetDenoiser

@@ -64,6 +64,10 @@ class LossZooPanel(W.VBox):
         Side of the zoomed crop in high-resolution pixels.
     """
 
+    #: First zoom window of an image, as fractions of the free range (x, y): on texture, where the
+    #: losses differ (the astronaut's mission patch), not on a flat region (the image centre is dark).
+    START_WINDOW = {"astronaut": (0.33, 0.79)}
+
     def __init__(self, nets: dict, image: str = "astronaut", size: int = 256, zoom: int = 48, width: int = 170):
         if not isinstance(nets, dict) or not nets or not all(callable(v) for v in nets.values()):
             raise TypeError("nets must be a non-empty dict label -> super-resolution network.")
@@ -72,8 +76,10 @@ class LossZooPanel(W.VBox):
         _image(image, 16)
         self.image = W.Dropdown(options=list(data.TEST_IMAGES), value=image, description="test image")
         hi = self.size - self.zoom
-        self.cx = W.IntSlider(value=hi // 2, min=0, max=hi, step=4, description="zoom x", continuous_update=False)
-        self.cy = W.IntSlider(value=hi // 2, min=0, max=hi, step=4, description="zoom y", continuous_update=False)
+        fx, fy = self.START_WINDOW.get(image, (0.5, 0.5))     # where the first zoom window sits
+        start = [min(hi, 4 * int(round(f * hi / 4))) for f in (fx, fy)]
+        self.cx = W.IntSlider(value=start[0], min=0, max=hi, step=4, description="zoom x", continuous_update=False)
+        self.cy = W.IntSlider(value=start[1], min=0, max=hi, step=4, description="zoom y", continuous_update=False)
         titles = ["bicubic"] + list(nets) + ["ground truth"]
         self.row = ImageRow(titles, width, lines=4)
         self.zoom_row = ImageRow(titles, width, lines=3)
