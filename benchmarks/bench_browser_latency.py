@@ -5,6 +5,8 @@ Run: ``python benchmarks/bench_browser_latency.py [NOTEBOOK] [--presses 30] [--s
 every lecture, in JupyterLab and in the presentation mode (app view, Voilà)::
 
     python benchmarks/bench_browser_latency.py --lectures [--views lab,app] [--only 01,02] [--presses 10]
+        [--idle-before 90]   # wait after Run All, as a lecturer who opened the lecture before class
+
 
 ``--lectures``: for each ``lectures/*.ipynb`` and each view, every slider of one panel of each
 type (the class the cell builds; panels with a plain button -- training panels, whose sliders
@@ -211,7 +213,7 @@ def run_lectures(args) -> int:
                             print(f"{rel}: error outputs:\n" + "\n".join(h.notebook_errors(page)))
                             return 1
                         page.wait_for_selector(h.OUTPUT_IMAGES, state="attached", timeout=30_000)
-                        time.sleep(2)
+                        time.sleep(args.idle_before)
                         cells = json.loads(nb.read_text())["cells"]
                         for row in bench_page_panels(page, cells, args.presses, args.pause, args.warmup, args.timeout):
                             results.append((nb.stem, "lab", row))
@@ -298,6 +300,9 @@ def main(argv=None):
                     help="every lecture, every slider of one panel of each type, per view (see the docstring)")
     ap.add_argument("--views", default="lab,app", help="with --lectures: lab, app or both (default: %(default)s)")
     ap.add_argument("--only", default="", help="with --lectures: lecture numbers or stems, e.g. 01,02")
+    ap.add_argument("--idle-before", type=float, default=2.0,
+                    help="with --lectures: seconds between Run All and the first press in JupyterLab (a lecturer "
+                         "who opened the lecture before class: the slow panels prefetch meanwhile; default %(default)s)")
     args = ap.parse_args(argv)
 
     reason = h.browser_unavailable_reason()

@@ -106,14 +106,20 @@ def test_denoiser_panel_under_rapid_changes_shows_the_last_setting():
     assert len(panel._latest.computed) < 10  # superseded settings were dropped, not all computed
 
 
-def test_latest_wins_computes_the_neighbours_after_a_request_and_yields_to_a_new_one():
+def _cached_compute(delay=0.05):
+    """``(cache, compute)``: a slow computation that caches, as a panel's ``compute`` must."""
     cache = {}
 
     def compute(key):
         if key not in cache:
-            time.sleep(0.05)
+            time.sleep(delay)
             cache[key] = key * 10
         return cache[key]
+    return cache, compute
+
+
+def test_latest_wins_computes_the_neighbours_after_a_request_and_yields_to_a_new_one():
+    cache, compute = _cached_compute()
 
     shown = []
     lw = LatestWins(compute, lambda k, r: shown.append(k), threaded=True,
@@ -144,13 +150,7 @@ def test_latest_wins_prefetches_at_first_show_only_while_the_kernel_is_idle(monk
     kernel = base._KernelActivity()
     monkeypatch.setattr(base, "KERNEL", kernel)
     monkeypatch.setattr(LatestWins, "IDLE_SECONDS", 0.2)
-    cache = {}
-
-    def compute(key):
-        if key not in cache:
-            time.sleep(0.05)
-            cache[key] = key * 10
-        return cache[key]
+    cache, compute = _cached_compute()
 
     shown = []
     kernel._start()                    # a cell is running: the notebook is still being run
