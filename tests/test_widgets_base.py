@@ -150,6 +150,7 @@ def test_latest_wins_prefetches_at_first_show_only_while_the_kernel_is_idle(monk
     kernel = base._KernelActivity()
     monkeypatch.setattr(base, "KERNEL", kernel)
     monkeypatch.setattr(LatestWins, "IDLE_SECONDS", 0.2)
+    monkeypatch.setattr(LatestWins, "QUIET_SECONDS", 0.2)
     cache, compute = _cached_compute()
 
     shown = []
@@ -173,6 +174,48 @@ def test_latest_wins_prefetches_at_first_show_only_while_the_kernel_is_idle(monk
     assert LatestWins(compute, print, neighbours=lambda k: []).prefetch_on_show is False
     monkeypatch.setenv("INVLAB_PREFETCH", "0")
     assert LatestWins(compute, print, threaded=True, neighbours=lambda k: []).prefetch_on_show is False
+
+
+def test_prefetch_at_first_show_is_one_computation_at_a_time_and_yields_to_any_panel(monkeypatch):
+    """Several panels prefetch one key at a time in all (one core stays free), and a person using
+    *another* panel pauses them all until the panel has been quiet for QUIET_SECONDS."""
+    from invlab.widgets import base
+
+    kernel = base._KernelActivity()
+    kernel.last = time.monotonic() - 10        # the notebook has run: idle
+    monkeypatch.setattr(base, "KERNEL", kernel)
+    monkeypatch.setattr(LatestWins, "IDLE_SECONDS", 0.05)
+    monkeypatch.setattr(LatestWins, "QUIET_SECONDS", 0.6)
+    running, overlaps, log = [0], [], []
+    lock = threading.Lock()
+
+    def compute(key):
+        background = threading.current_thread() is not threading.main_thread()   # not a first picture
+        with lock:
+            running[0] += background
+            overlaps.append(running[0])
+        time.sleep(0.04)
+        log.append((time.monotonic(), key))
+        with lock:
+            running[0] -= background
+        return key
+
+    panels = [LatestWins(compute, lambda k, r: None, threaded=True, prefetch_on_show=True,
+                         neighbours=lambda k: [k + d for d in range(1, 40)]) for _ in range(3)]
+    for i, lw in enumerate(panels):
+        lw.request(100 * i, sync=True)
+    time.sleep(0.5)
+    assert max(overlaps) == 1 and len(log) > 6             # background work, never two at once
+    other = LatestWins(compute, lambda k, r: None, threaded=True)
+    other.request(-1)                                      # a person uses a fourth panel
+    t_request = time.monotonic()
+    other.wait()
+    time.sleep(0.4)
+    # nothing was prefetched in the quiet time after the request (one computation may have been under way)
+    quiet = [t for t, k in log if t_request + 0.1 < t < t_request + 0.5 and k != -1]
+    assert quiet == []
+    time.sleep(0.6)
+    assert any(t > t_request + 0.6 for t, k in log)         # then it goes on
 
 
 def test_slider_values_and_nearest_first():

@@ -490,6 +490,8 @@ class _KernelActivity:
         self.running = False
         self.last = time.monotonic()
         self.registered = False
+        self.last_request = -1e9          # when a person last moved a control of any slow panel
+        self.background = threading.Lock()  # one prefetch-at-show computation at a time, in all panels
 
     def register(self) -> bool:
         if self.registered:
@@ -518,6 +520,10 @@ class _KernelActivity:
     def idle_for(self) -> float:
         """Seconds since the last cell finished (0 while one runs)."""
         return 0.0 if self.running else time.monotonic() - self.last
+
+    def since_request(self) -> float:
+        """Seconds since a person last asked any slow panel for a picture."""
+        return time.monotonic() - self.last_request
 
 
 KERNEL = _KernelActivity()
@@ -560,19 +566,23 @@ class LatestWins:
         ``neighbours(key) -> keys`` to compute in the background once ``key`` is shown, nearest
         first (the other values of the slider just moved), so that a lecturer's next moves find
         them cached. Only after a request made with ``prefetch=True`` (a change a person made in the
-        browser: :func:`from_frontend`; never during Run All, where code sets the controls), and
-        only while no new request waits: a request preempts it between two keys. ``compute`` must
-        cache.
+        browser: :func:`from_frontend`; never during Run All, where code sets the controls), on a
+        thread of its own: a new request is computed at once, beside it, and the prefetch stops
+        before its next key. ``compute`` must cache (and be safe to call from two threads).
     prefetch_on_show : bool, optional
         Also compute ``neighbours`` of the panel's first picture (the ``sync=True`` request) in
         the background, once the kernel has been idle for :attr:`IDLE_SECONDS` (never during Run
-        All), pausing whenever a cell runs and stopping at the first new request: in a lecture
-        opened a minute before class (preheated app view), the first drag already finds its values
-        cached. Default: on in a kernel, unless ``INVLAB_PREFETCH=0`` is set.
+        All), one computation at a time across *all* panels (one core stays free), pausing while a
+        cell runs or a person is using any slow panel (a request in the last :attr:`QUIET_SECONDS`),
+        and stopping at this panel's first new request: in a lecture opened a minute before class
+        (preheated app view), the first drag already finds its values cached. Default: on in a
+        kernel, unless ``INVLAB_PREFETCH=0`` is set.
     """
 
     #: Seconds the kernel must have been idle before (and between) keys prefetched at first show.
     IDLE_SECONDS = 1.0
+    #: Seconds since a person's last request (to any slow panel) before prefetching at first show goes on.
+    QUIET_SECONDS = 5.0
 
     def __init__(self, compute, show, busy=None, threaded: bool | None = None, neighbours=None,
                  prefetch_on_show: bool | None = None):
@@ -594,6 +604,7 @@ class LatestWins:
         self.prefetch_on_show = (self.threaded and _prefetch_on_show_default() if prefetch_on_show is None
                                  else check_bool(prefetch_on_show, "prefetch_on_show"))
         self._show_worker: threading.Thread | None = None
+        self._prefetch_thread: threading.Thread | None = None
 
     def _note(self, text: str) -> None:
         if self.busy is not None:
@@ -614,6 +625,7 @@ class LatestWins:
                                                      daemon=True)
                 self._show_worker.start()
             return
+        KERNEL.last_request = time.monotonic()   # every panel's background work makes way for a person
         with self._lock:
             self._generation += 1
             self._wanted, self._wanted_prefetch = key, bool(prefetch)
@@ -649,14 +661,14 @@ class LatestWins:
             with self._lock:
                 if generation != self._generation:
                     continue  # a newer request: compute it
-                if self.neighbours is None or not prefetch:
-                    self._worker = None
-                    return
-            if self._prefetch(key, generation):
-                with self._lock:
-                    if generation == self._generation:
-                        self._worker = None
-                        return
+                self._worker = None
+                if self.neighbours is not None and prefetch:
+                    # on a thread of its own, so that the next request starts at once instead of
+                    # waiting for the neighbour being computed (a PnP run takes seconds)
+                    self._prefetch_thread = threading.Thread(target=self._prefetch, args=(key, generation),
+                                                             daemon=True)
+                    self._prefetch_thread.start()
+                return
 
     def _prefetch(self, key, generation) -> bool:
         """Compute ``neighbours(key)`` until a new request arrives; True when all were done."""
@@ -682,20 +694,25 @@ class LatestWins:
         except Exception:
             return
         for other in keys:
-            while KERNEL.idle_for() < self.IDLE_SECONDS:   # a cell runs (Run All): wait
+            with KERNEL.background:                        # one such computation at a time, all panels
+                while (KERNEL.idle_for() < self.IDLE_SECONDS           # a cell runs (Run All), or a person
+                       or KERNEL.since_request() < self.QUIET_SECONDS):  # is using a panel: wait
+                    if generation != self._generation:
+                        return
+                    time.sleep(0.2)
                 if generation != self._generation:
-                    return
-                time.sleep(0.2)
-            if generation != self._generation:
-                return  # a person moved a control: requests (and their own prefetch) take over
-            try:
-                self.compute(other)
-                self.prefetched.append(other)
-            except Exception:
-                pass
+                    return  # a person moved this panel's control: requests (and their own prefetch) take over
+                try:
+                    self.compute(other)
+                    self.prefetched.append(other)
+                except Exception:
+                    pass
 
     def wait(self, timeout: float = 60.0) -> None:
-        """Block until the latest request is shown (for tests and scripts)."""
-        worker = self._worker
-        if worker is not None:
-            worker.join(timeout)
+        """Block until the latest request is shown and its neighbours' prefetch has ended (tests, scripts)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            threads = [t for t in (self._worker, self._prefetch_thread) if t is not None and t.is_alive()]
+            if not threads:
+                return
+            threads[0].join(max(0.0, deadline - time.monotonic()))
