@@ -491,7 +491,7 @@ class _KernelActivity:
         self.last = time.monotonic()
         self.registered = False
         self.last_request = -1e9          # when a person last moved a control of any slow panel
-        self.background = threading.Lock()  # one prefetch-at-show computation at a time, in all panels
+        self.background = threading.Lock()  # one background (prefetch) computation at a time, all panels
 
     def register(self) -> bool:
         if self.registered:
@@ -566,9 +566,10 @@ class LatestWins:
         ``neighbours(key) -> keys`` to compute in the background once ``key`` is shown, nearest
         first (the other values of the slider just moved), so that a lecturer's next moves find
         them cached. Only after a request made with ``prefetch=True`` (a change a person made in the
-        browser: :func:`from_frontend`; never during Run All, where code sets the controls), on a
-        thread of its own: a new request is computed at once, beside it, and the prefetch stops
-        before its next key. ``compute`` must cache (and be safe to call from two threads).
+        browser: :func:`from_frontend`; never during Run All, where code sets the controls), and
+        only while no new request waits: a request preempts it between two keys (computing two
+        settings at once would slow the one a person waits for: much of a TV search holds
+        Python's GIL). ``compute`` must cache.
     prefetch_on_show : bool, optional
         Also compute ``neighbours`` of the panel's first picture (the ``sync=True`` request) in
         the background, once the kernel has been idle for :attr:`IDLE_SECONDS` (never during Run
@@ -604,7 +605,6 @@ class LatestWins:
         self.prefetch_on_show = (self.threaded and _prefetch_on_show_default() if prefetch_on_show is None
                                  else check_bool(prefetch_on_show, "prefetch_on_show"))
         self._show_worker: threading.Thread | None = None
-        self._prefetch_thread: threading.Thread | None = None
 
     def _note(self, text: str) -> None:
         if self.busy is not None:
@@ -661,14 +661,14 @@ class LatestWins:
             with self._lock:
                 if generation != self._generation:
                     continue  # a newer request: compute it
-                self._worker = None
-                if self.neighbours is not None and prefetch:
-                    # on a thread of its own, so that the next request starts at once instead of
-                    # waiting for the neighbour being computed (a PnP run takes seconds)
-                    self._prefetch_thread = threading.Thread(target=self._prefetch, args=(key, generation),
-                                                             daemon=True)
-                    self._prefetch_thread.start()
-                return
+                if self.neighbours is None or not prefetch:
+                    self._worker = None
+                    return
+            if self._prefetch(key, generation):
+                with self._lock:
+                    if generation == self._generation:
+                        self._worker = None
+                        return
 
     def _prefetch(self, key, generation) -> bool:
         """Compute ``neighbours(key)`` until a new request arrives; True when all were done."""
@@ -677,14 +677,21 @@ class LatestWins:
         except Exception:
             return True
         for other in keys:
-            with self._lock:
+            # at most one background computation in the kernel; never keep a new request waiting
+            while not KERNEL.background.acquire(timeout=0.1):
                 if generation != self._generation:
                     return False
             try:
-                self.compute(other)
-                self.prefetched.append(other)
-            except Exception:
-                pass  # a failing neighbour shows its message when it is asked for
+                with self._lock:
+                    if generation != self._generation:
+                        return False
+                try:
+                    self.compute(other)
+                    self.prefetched.append(other)
+                except Exception:
+                    pass  # a failing neighbour shows its message when it is asked for
+            finally:
+                KERNEL.background.release()
         return True
 
     def _prefetch_when_idle(self, key, generation) -> None:
@@ -693,26 +700,29 @@ class LatestWins:
             keys = list(self.neighbours(key))
         except Exception:
             return
+        def quiet() -> bool:   # no cell runs (Run All) and nobody has used a slow panel lately
+            return KERNEL.idle_for() >= self.IDLE_SECONDS and KERNEL.since_request() >= self.QUIET_SECONDS
+
         for other in keys:
-            with KERNEL.background:                        # one such computation at a time, all panels
-                while (KERNEL.idle_for() < self.IDLE_SECONDS           # a cell runs (Run All), or a person
-                       or KERNEL.since_request() < self.QUIET_SECONDS):  # is using a panel: wait
+            while True:
+                while not quiet():
                     if generation != self._generation:
                         return
                     time.sleep(0.2)
-                if generation != self._generation:
-                    return  # a person moved this panel's control: requests (and their own prefetch) take over
-                try:
-                    self.compute(other)
-                    self.prefetched.append(other)
-                except Exception:
-                    pass
+                with KERNEL.background:                    # one background computation at a time, all panels
+                    if generation != self._generation:
+                        return  # a person moved this panel's control: requests (and their own prefetch) take over
+                    if not quiet():
+                        continue                           # someone came back while we waited for the lock
+                    try:
+                        self.compute(other)
+                        self.prefetched.append(other)
+                    except Exception:
+                        pass
+                    break
 
     def wait(self, timeout: float = 60.0) -> None:
-        """Block until the latest request is shown and its neighbours' prefetch has ended (tests, scripts)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            threads = [t for t in (self._worker, self._prefetch_thread) if t is not None and t.is_alive()]
-            if not threads:
-                return
-            threads[0].join(max(0.0, deadline - time.monotonic()))
+        """Block until the latest request is shown (and its neighbours prefetched; for tests and scripts)."""
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
