@@ -6,7 +6,7 @@ real CT slice; then limited angle (30 views over 0-120°) and the networks at ot
 than they were trained for. Prints:
 
 1. mean PSNR / SSIM per method and set (TV: PDHG with isotropic TV, λ chosen per image with
-   the ground truth over ``TV_LAMS``, warm-started along the grid; an oracle), and the gaps the
+   the ground truth over ``TV_LAMS``, every λ started from the FBP; an oracle), and the gaps the
    acceptance asks for (unrolled > FBP+U-Net > TV > FBP, each ≥ 0.5 dB; unrolled ≥ TV + 3 dB);
 2. CPU time per 128² reconstruction, 1 thread, median of repeated calls (one run), against the
    budgets (FBP+U-Net ≤ 100 ms, unrolled ≤ 500 ms, new geometry + FBP ≤ 200 ms);
