@@ -6,7 +6,8 @@ real CT slice; then limited angle (30 views over 0-120°) and the networks at ot
 than they were trained for. Prints:
 
 1. mean PSNR / SSIM per method and set (TV: PDHG with isotropic TV, λ chosen per image with
-   the ground truth over ``TV_LAMS``, every λ started from the FBP; an oracle), and the gaps the
+   the ground truth over ``invlab.recipes.CT_TV_LAMS``, every λ started from the FBP; an oracle:
+   ``invlab.recipes.ct_tv_best``, the code of the stored ``ct_tv`` run), and the gaps the
    acceptance asks for (unrolled > FBP+U-Net > TV > FBP, each ≥ 0.5 dB; unrolled ≥ TV + 3 dB);
 2. CPU time per 128² reconstruction, 1 thread, median of repeated calls (one run), against the
    budgets (FBP+U-Net ≤ 100 ms, unrolled ≤ 500 ms, new geometry + FBP ≤ 200 ms);
@@ -25,38 +26,13 @@ import torch
 
 import invlab as il
 from invlab import recipes
-from invlab.regularisers import TV
 
 from _timing import median_ms, table
 
-#: λ grid of the TV baseline (the data term is in sinogram units: sums over ~128 pixels per ray).
-TV_LAMS = tuple(float(v) for v in torch.logspace(-1.5, 1.5, 13))
-#: PDHG iterations per λ: with the operator scaled to norm 1 (below) it has converged by ~200.
-TV_ITER = 300
-
-
-def tv_best(A, y, x_true, lams=TV_LAMS, n_iter=TV_ITER):
-    """Per image: the TV reconstruction at the λ of ``lams`` with the best PSNR (an oracle).
-
-    :math:`\min_x \tfrac12\|Ax - y\|^2 + \lambda\,\mathrm{TV}(x)` is solved as the same problem
-    with :math:`A/\|A\|`, :math:`y/\|A\|` and :math:`\lambda/\|A\|^2`: PDHG's single dual step
-    size then suits both blocks (:math:`\|A\| \approx 57` against :math:`\|\nabla\| \le 2\sqrt2`),
-    and it converges in a few hundred iterations instead of thousands. Every λ starts from the FBP
-    (not from the previous λ: after 300 iterations the result still depends a little on the start,
-    and the oracle must not depend on the order of the grid).
-    """
-    L = A.norm()
-    As = A * (1 / L)
-    out = []
-    for yi, xi in zip(y, x_true):
-        best, fbp = (-1e9, None, None), A.fbp(yi)
-        for lam in lams:
-            x, _ = il.solvers.pdhg(As, yi / L, TV(), lam / L**2, n_iter=n_iter, x0=fbp)
-            p = il.metrics.psnr(x.clamp(0, 1), xi)
-            if p > best[0]:
-                best = (p, lam, x.clamp(0, 1))
-        out.append(best)
-    return out
+def tv_best(A, y, x_true, lams=recipes.CT_TV_LAMS):
+    """Per image ``(psnr, λ, x)`` of :func:`invlab.recipes.ct_tv_best` (the stored ``ct_tv`` run's code)."""
+    r = recipes.ct_tv_best(A, y, x_true, lams)
+    return list(zip(r["psnr"], r["lam"], r["x"]))
 
 
 def score(xs, x_true):
@@ -70,7 +46,7 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args(argv)
     n = 5 if args.quick else 20
-    lams = TV_LAMS[::2] if args.quick else TV_LAMS
+    lams = recipes.CT_TV_LAMS[::2] if args.quick else recipes.CT_TV_LAMS
     torch.set_num_threads(1)
     unet, unrolled = il.pretrained.load("ct_unet"), il.pretrained.load("ct_unrolled")
     nets = {"FBP + U-Net": unet, "learned GD (unrolled)": unrolled}

@@ -28,6 +28,7 @@ from invlab import operators as op
 from invlab import regularisers as R
 from invlab.coursework import EXERCISES
 from invlab.coursework import lecture3 as L3
+from invlab.coursework import lecture4 as L4
 from invlab.coursework.checks import clean_records, standin_denoise
 from invlab.coursework.student import (lecture_exercises, make_student_notebook, solution_functions,
                                        write_student_versions)
@@ -222,6 +223,18 @@ MISTAKES = [
     ("huber", lambda a, b, d: L3.reference_huber(a, b, d) * a.numel(), "average over the entries"),
     ("huber", lambda a, b, d: torch.where((a - b) <= d, (a - b) ** 2 / 2, d * ((a - b).abs() - d / 2)).mean(),
      "not the signed error"),
+    ("ramp_filter", L4._no_padding, "without zero-padding"),
+    ("ramp_filter", L4._radians, "cycles per detector bin"),
+    ("ramp_filter", L4._integer_nu, "divide the frequency index by the padded length"),
+    ("ramp_filter", L4._wrong_axis, "filter along the detector axis"),
+    ("ramp_filter", L4._last_part, "keep the first n values"),
+    ("ramp_filter", lambda y: y, "came back unchanged"),
+    ("ramp_filter", lambda y: y[..., :-1], "ramp_filter returns a sinogram of the same shape"),
+    ("landweber_step", lambda x, y, A, eta, L: x + (eta / L) * A.T(A(x) - y), "sign error"),
+    ("landweber_step", lambda x, y, A, eta, L: x - eta * A.T(A(x) - y), "divide the step by L"),
+    ("landweber_step", lambda x, y, A, eta, L: x - (eta / L ** 0.5) * A.T(A(x) - y), "not by √L"),
+    ("landweber_step", lambda x, y, A, eta, L: x - (eta / L) * A.fbp(A(x) - y), "not the FBP"),
+    ("landweber_step", lambda x, y, A, eta, L: -(eta / L) * A.T(A(x) - y), "not only the update"),
 ]
 
 

@@ -758,6 +758,49 @@ CASES += [
     ("ct_batches.batch", lambda v: recipes.ct_batches(v), "batch", "count"),
     ("ct_batches.seed", lambda v: recipes.ct_batches(2, seed=v), "seed", st.sampled_from([-1, 2.5, "0", None, True])),
     ("ct_scores.net", lambda v: recipes.ct_scores(v), "net", st.sampled_from([None, "net", 3])),
+    ("ct_tv_best.lams", lambda v: recipes.ct_tv_best(_A_CT, _Y_CT[None], X[None], lams=v, n_iter=1), "lams",
+     st.sampled_from([[], [0.0], [-1.0], [NAN], ["a"]])),
+    ("ct_tv_best.n_iter", lambda v: recipes.ct_tv_best(_A_CT, _Y_CT[None], X[None], lams=[1.0], n_iter=v), "n_iter",
+     "count"),
+    ("ct_tv_best.y", lambda v: recipes.ct_tv_best(_A_CT, v, X[None], lams=[1.0], n_iter=1), "y",
+     st.sampled_from([torch.zeros(2, 6, N)])),
+]
+
+# lecture 4a, CT: the exercises and the panels
+from invlab.coursework import lecture4 as CK4  # noqa: E402
+from invlab.widgets import lecture4_ct as W4  # noqa: E402
+
+_CT_NETS = {"fbp": lambda y, A: A.fbp(y)}
+_TV_FAKE = {"lams": [1.0], "sparse/ellipses": {}}
+CASES += [
+    ("check_ramp_filter.fn", lambda v: coursework.check_ramp_filter(v), "fn", "callback"),
+    ("check_landweber_step.fn", lambda v: coursework.check_landweber_step(v), "fn", "callback"),
+    ("reference_ramp_filter.y", lambda v: CK4.reference_ramp_filter(v), "y",
+     st.sampled_from([None, "y", np.zeros((3, 4)), torch.zeros(3, 4, dtype=torch.complex64), torch.zeros(3, 4, dtype=torch.int64)])),
+    ("reference_landweber_step.eta", lambda v: CK4.reference_landweber_step(X, _Y_CT, _A_CT, v, 1.0), "eta", "nonneg"),
+    ("reference_landweber_step.L", lambda v: CK4.reference_landweber_step(X, _Y_CT, _A_CT, 1.0, v), "L", "positive"),
+    ("phantom.name", lambda v: W4.phantom(v), "phantom", "name"),
+    ("SinogramPanel.views", lambda v: W4.SinogramPanel(views=v), "views", KINDS["count"] | st.sampled_from([2, 181])),
+    ("SinogramPanel.angular_range", lambda v: W4.SinogramPanel(angular_range=v), "angular_range",
+     st.sampled_from([0, 20, 190, 90.5, "90", None])),
+    ("SinogramPanel.filter", lambda v: W4.SinogramPanel(filter=v), "filter", "name"),
+    ("SinogramPanel.noise", lambda v: W4.SinogramPanel(noise=v), "noise", KINDS["nonneg"] | st.sampled_from([0.2])),
+    ("SinogramPanel.image", lambda v: W4.SinogramPanel(image=v), "image", "name"),
+    ("SinogramPanel.width", lambda v: W4.SinogramPanel(width=v), "width", KINDS["count"] | st.sampled_from([10])),
+    ("CTMethodsPanel.nets", lambda v: W4.CTMethodsPanel(v, _TV_FAKE), "nets", st.sampled_from([None, {}, {"a": 3}, {1: _CT_NETS["fbp"]}])),
+    ("CTMethodsPanel.tv_run", lambda v: W4.CTMethodsPanel(_CT_NETS, v), "tv_run", st.sampled_from([None, {}, 3, {"lams": []}])),
+    ("CTMethodsPanel.width", lambda v: W4.CTMethodsPanel(_CT_NETS, _TV_FAKE, width=v), "width",
+     KINDS["count"] | st.sampled_from([10])),
+    ("ViewsPanel.nets", lambda v: W4.ViewsPanel(v), "nets", st.sampled_from([None, {}, {"a": 3}])),
+    ("ViewsPanel.width", lambda v: W4.ViewsPanel(_CT_NETS, width=v), "width", KINDS["count"] | st.sampled_from([10])),
+    ("UnrolledPanel.net", lambda v: W4.UnrolledPanel(v), "net", st.sampled_from([None, 3, _CT_NETS["fbp"]])),
+    ("UnrolledPanel.width", lambda v: W4.UnrolledPanel(_LGD, width=v), "width", KINDS["count"] | st.sampled_from([10])),
+    ("reconstructions.scan", lambda v: W4.reconstructions(_CT_NETS, _TV_FAKE, scan=v), "scan", "name"),
+    ("reconstructions.kind", lambda v: W4.reconstructions(_CT_NETS, _TV_FAKE, kind=v), "kind", "name"),
+    ("reconstructions.tv_run", lambda v: W4.reconstructions(_CT_NETS, v), "tv_run", st.sampled_from([None, {}, 3])),
+    ("ct_table.tv_run", lambda v: W4.ct_table(_CT_NETS, v), "tv_run", st.sampled_from([None, {}, 3])),
+    ("ct_table.nets", lambda v: W4.ct_table(v, _TV_FAKE), "nets", st.sampled_from([None, {}, {"a": 3}])),
+    ("table_html.res", lambda v: W4.table_html(v), "res", st.sampled_from([None, 3, {}, {"psnr": {}}])),
 ]
 
 from invlab.coursework import lecture3 as CK3  # noqa: E402
@@ -863,6 +906,8 @@ EXEMPT = {
     "CsgmLoss": "an Exercise of the registry: takes no arguments (swept as check_csgm_loss)",
     "PixelShuffle": "an Exercise of the registry: takes no arguments (swept as check_pixel_shuffle)",
     "Huber": "an Exercise of the registry: takes no arguments (swept as check_huber)",
+    "RampFilter": "an Exercise of the registry: takes no arguments (swept as check_ramp_filter)",
+    "LandweberStep": "an Exercise of the registry: takes no arguments (swept as check_landweber_step)",
 }
 
 

@@ -30,10 +30,12 @@ from .lecture1 import IstaStep, TikhonovFourier
 from .lecture2 import CsgmLoss, PnpStep, StandInDenoiser, StandInGenerator, standin_denoise  # noqa: F401
 from .lecture3 import Huber, PixelShuffle
 from .lecture3b import DipStep, EarlyStop
+from .lecture4 import LandweberStep, RampFilter
 
 __all__ = ["Exercise", "Verdict", "EXERCISES", "check_tikhonov_fourier", "check_ista_step", "check_psnr_db",
            "check_adjoint_mismatch", "check_pnp_step", "check_csgm_loss", "check_dip_step", "check_early_stop",
-           "check_pixel_shuffle", "check_huber", "StandInDenoiser", "StandInGenerator"]
+           "check_pixel_shuffle", "check_huber", "check_ramp_filter", "check_landweber_step", "StandInDenoiser",
+           "StandInGenerator"]
 
 # ----------------------------------------------------------------------------------------
 # the registry and the public check functions
@@ -43,7 +45,7 @@ __all__ = ["Exercise", "Verdict", "EXERCISES", "check_tikhonov_fourier", "check_
 
 EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (PsnrDb(), AdjointMismatch(), TikhonovFourier(), IstaStep(),
                                                           PnpStep(), CsgmLoss(), PixelShuffle(), Huber(), DipStep(),
-                                                          EarlyStop())}
+                                                          EarlyStop(), RampFilter(), LandweberStep())}
 
 _PARAMS = """
     Parameters
@@ -126,6 +128,16 @@ def check_huber(fn, raise_on_fail: bool = False) -> None:
     return _check("huber", fn, raise_on_fail)
 
 
+def check_ramp_filter(fn, raise_on_fail: bool = False) -> None:
+    __tracebackhide__ = True
+    return _check("ramp_filter", fn, raise_on_fail)
+
+
+def check_landweber_step(fn, raise_on_fail: bool = False) -> None:
+    __tracebackhide__ = True
+    return _check("landweber_step", fn, raise_on_fail)
+
+
 check_psnr_db.__doc__ = """Check ``psnr_db(x, x_true)`` = :math:`10\\log_{10}(1/\\mathrm{MSE})` in dB (lecture 0).
 
     Images live in [0, 1], so the peak is the data range 1; the MSE is the mean of
@@ -205,3 +217,18 @@ check_huber.__doc__ = """Check ``huber(x_hat, x, delta)``: the mean Huber loss (
     :math:`r = \\hat x - x`. Cases: both branches, a δ above every error (half the MSE), and
     hand-picked errors 0, ±0.5 and 3.
 """ + _PARAMS.format(sig="huber(x_hat, x, delta)", name="huber")
+
+check_ramp_filter.__doc__ = """Check ``ramp_filter(y)``: the ramp filter of filtered back-projection (lecture 4a).
+
+    Every row of the sinogram ``y`` (``(..., n_angles, n)``) is zero-padded to :math:`P = 2n`,
+    its spectrum multiplied by :math:`|\\nu|` with :math:`\\nu_k = k/P` cycles per bin, transformed
+    back, and the first :math:`n` values kept. Cases: the sinogram of a rectangle, an odd detector
+    length and a batch. Hints for a missing padding (wrap-around), radians, the wrong axis.
+""" + _PARAMS.format(sig="ramp_filter(y)", name="ramp_filter")
+
+check_landweber_step.__doc__ = """Check ``landweber_step(x, y, A, eta, L)``: the data step of the unrolled network (lecture 4a).
+
+    :math:`x - \\tfrac{\\eta}{L}A^{\\top}(Ax - y)` with :math:`L = \\|A\\|^2` given. Cases: a sparse-view
+    Radon problem from the FBP and from zero, and a batch with irregular angles. Hints for the sign,
+    a missing :math:`1/L`, :math:`\\sqrt L`, the FBP in place of :math:`A^{\\top}`.
+""" + _PARAMS.format(sig="landweber_step(x, y, A, eta, L)", name="landweber_step")

@@ -28,7 +28,7 @@ import torch
 from .._checks import check_choice, check_int, stream_seed
 
 __all__ = ["RUNS", "RUNS_DIR", "stored_run", "make_run", "verify_runs", "runs_available", "to_uint8",
-           "from_uint8", "DIP_SIZE", "DIP_IMAGE", "dip_problem", "log_schedule", "SR_TV_LAMS", "SR_TV_ITER"]
+           "from_uint8", "CT_TV_SCANS", "DIP_SIZE", "DIP_IMAGE", "dip_problem", "log_schedule", "SR_TV_LAMS", "SR_TV_ITER"]
 
 
 def _runs_dir() -> Path:
@@ -258,6 +258,37 @@ def _sr_baselines(progress=False) -> dict:
     return out
 
 
+#: The scans of the stored CT baseline: ``name -> (views, angular range in degrees)``.
+CT_TV_SCANS = {"sparse": (30, 180.0), "limited": (30, 120.0)}
+
+
+def _ct_tv(progress=False) -> dict:
+    r"""Lecture 4 (CT): TV at its best λ per image on every held-out set, sparse view and limited angle.
+
+    :func:`~invlab.recipes.ct_tv_best` (PDHG, isotropic TV, :data:`~invlab.recipes.CT_TV_LAMS`,
+    :data:`~invlab.recipes.CT_TV_ITER` iterations per λ, each from the FBP) on the sets of
+    :func:`~invlab.recipes.ct_test_set` for each scan of :data:`CT_TV_SCANS`. Stored under
+    ``"sparse/ellipses"`` etc.: ``"x"`` (8-bit), ``"psnr"`` and ``"ssim"`` (per image, computed before
+    rounding), ``"lam"`` (chosen per image) and ``"curve"`` (PSNR for every λ); ``"lams"`` is the grid.
+    """
+    from tqdm.auto import tqdm
+
+    from ..metrics import ssim
+    from ..recipes import CT_TEST_SETS, CT_TV_ITER, CT_TV_LAMS, ct_test_set, ct_tv_best
+
+    sets = {(scan, kind): ct_test_set(kind, views, rng) for scan, (views, rng) in CT_TV_SCANS.items()
+            for kind in CT_TEST_SETS}
+    out = {"lams": list(CT_TV_LAMS), "n_iter": CT_TV_ITER, "scans": dict(CT_TV_SCANS), "sets": list(CT_TEST_SETS)}
+    bar = tqdm(total=sum(len(x) for _, x, _ in sets.values()), desc="CT TV baseline", disable=not progress)
+    for (scan, kind), (A, x, y) in sets.items():
+        r = ct_tv_best(A, y, x, progress=bar)
+        out[f"{scan}/{kind}"] = {"x": to_uint8(r["x"]), "psnr": [round(v, 4) for v in r["psnr"]],
+                                 "ssim": [round(float(ssim(a, b)), 5) for a, b in zip(r["x"], x)],
+                                 "lam": r["lam"], "curve": r["curve"].float()}
+    bar.close()
+    return out
+
+
 #: Every stored run by name.
 RUNS: dict[str, Run] = {r.name: r for r in (
     Run("dip_fitting", "DIP fits a photo, its shuffled pixels and noise (lecture 3b, 3.5)", _fitting),
@@ -266,6 +297,8 @@ RUNS: dict[str, Run] = {r.name: r for r in (
     Run("dip_sr", "DIP x4 super-resolution (lecture 3b, 3.6)", _sr),
     Run("sr_baselines", "TV-SR (best lambda per image) and PnP-HQS at x2 and x4 on the test images (lecture 3, 3.3)",
         _sr_baselines),
+    Run("ct_tv", "TV (best lambda per image) on the held-out CT sets, sparse view and limited angle (lecture 4)",
+        _ct_tv),
 )}
 
 

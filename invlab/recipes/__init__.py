@@ -18,8 +18,8 @@ __all__ = ["Recipe", "RECIPES", "DENOISER_SIGMAS", "PNP_SETTINGS", "noisy_test_i
            "deblurring_batches", "reconstructor_scores", "CS_NOISE", "CSGM_LAM_Z", "cs_measurements", "csgm_lam_z",
            "gan_test_images", "generator_scores", "SR_FACTORS", "SR_BORDER", "SR_SETTINGS", "sr_test_set",
            "sr_scores", "sr_batches", "sr_loss", "SR_VARIANTS", "make_sr_loss", "fine_tune_sr",
-           "CT_SIZE", "CT_VIEWS", "CT_NOISE", "CT_TEST_SEED", "CT_TEST_SETS", "CT_SETTINGS", "ct_angles", "ct_operator",
-           "ct_measure", "ct_test_set", "ct_batches", "ct_scores"]
+           "CT_SIZE", "CT_VIEWS", "CT_NOISE", "CT_TEST_SEED", "CT_TEST_SETS", "CT_SETTINGS", "CT_TV_LAMS", "CT_TV_ITER",
+           "ct_angles", "ct_operator", "ct_measure", "ct_test_set", "ct_batches", "ct_scores", "ct_tv_best"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,8 @@ from .sr import (SR_BORDER, SR_FACTORS, SR_SETTINGS, SR_VARIANTS, _recipes as _s
 
 RECIPES.update(_sr_recipes(Recipe))
 
-from .ct import (CT_NOISE, CT_SETTINGS, CT_SIZE, CT_TEST_SEED, CT_TEST_SETS, CT_VIEWS, _recipes as _ct_recipes,  # noqa: E402
-                 ct_angles, ct_batches, ct_measure, ct_operator, ct_scores, ct_test_set)
+from .ct import (CT_NOISE, CT_SETTINGS, CT_SIZE, CT_TEST_SEED, CT_TEST_SETS, CT_TV_ITER, CT_TV_LAMS,  # noqa: E402
+                 CT_VIEWS, _recipes as _ct_recipes, ct_angles, ct_batches, ct_measure, ct_operator, ct_scores,
+                 ct_test_set, ct_tv_best)
 
 RECIPES.update(_ct_recipes(Recipe))
