@@ -181,3 +181,13 @@ def test_unrolled_panel_of_an_untrained_network_shows_plain_gradient_descent():
     panel = L.UnrolledPanel(net, width=96)
     r = panel.compute("Shepp-Logan")
     assert r["psnr"] == pytest.approx(r["plain"], abs=1e-3)
+
+
+def test_sinogram_panel_names_the_artefacts_of_each_scan():
+    d = L.SinogramPanel.describe
+    assert "Sparse view" in d(30, 180, 0.01, "ramp") and "Limited angle" not in d(30, 180, 0.01, "ramp")
+    assert "no visible streaks." in d(180, 180, 0.0, "ramp")
+    dense_wedge = d(180, 30, 0.0, "ramp")                  # a view every 1/6°, but 150° never measured
+    assert "Limited angle" in dense_wedge and "150°" in dense_wedge and "inside the measured range" in dense_wedge
+    assert "Sparse view" in d(10, 90, 0.0, "ramp") and "Limited angle" in d(10, 90, 0.0, "ramp")
+    assert "1/r" in d(30, 180, 0.0, "none") and "grain" in d(30, 180, 0.05, "hann")

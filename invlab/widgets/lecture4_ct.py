@@ -94,7 +94,7 @@ class SinogramPanel(W.VBox):
     """
 
     def __init__(self, views: int = CT_VIEWS, angular_range: int = 180, filter: str = "ramp",
-                 noise: float = CT_NOISE, image: str = "Shepp-Logan", width: int = 220):
+                 noise: float = CT_NOISE, image: str = "Shepp-Logan", width: int = 200):
         views = check_int(views, "views", low=4, high=180)
         angular_range = check_int(angular_range, "angular_range", low=30, high=180)
         filter = check_choice(filter, "filter", FILTER_CHOICES)
@@ -109,7 +109,7 @@ class SinogramPanel(W.VBox):
         self.noise = W.FloatSlider(value=noise, min=0.0, max=0.05, step=0.005, description="noise s",
                                    readout_format=".3f", continuous_update=False)
         self.filter = W.ToggleButtons(options=list(FILTER_CHOICES), value=filter, description="filter",
-                                      style={"button_width": "82px"})
+                                      style={"button_width": "96px"})
         self.busy = W.HTML()
         self.row = ImageRow(["object x", "sinogram y", "reconstruction", "error |x̂ − x|"], self.width, lines=3)
         self.info = W.HTML()
@@ -170,18 +170,21 @@ class SinogramPanel(W.VBox):
     def describe(views: int, angular_range: int, noise: float, filter: str) -> str:
         """The sentence under the panel: which artefacts this setting produces, and why."""
         full = int(np.ceil(np.pi / 2 * CT_SIZE))
+        spacing = angular_range / views                 # degrees between two views
         parts = []
         if angular_range < 180:
             parts.append(f"<b>Limited angle</b>: a wedge of {180 - angular_range}° of directions is never measured. "
                          "Edges whose normals point into the wedge are not seen; they smear out along the missing "
                          "directions.")
-        if views < full // 2:
-            parts.append(f"<b>Sparse view</b>: {views} views where about π/2 · {CT_SIZE} ≈ {full} sample the object "
-                         "fully. Each back-projected view leaves a line across the image, and with few views "
-                         "those lines show as <b>streaks</b> radiating from edges.")
+        if spacing > 2 * 180 / full:
+            parts.append(f"<b>Sparse view</b>: a view every {spacing:.3g}°, where about π/2 · {CT_SIZE} ≈ {full} views "
+                         f"over 180° (one every {180 / full:.2g}°) sample the object fully. Each back-projected view "
+                         "leaves a line across the image, and with few views those lines show as <b>streaks</b> "
+                         "radiating from edges.")
         else:
-            parts.append(f"{views} views: close to the π/2 · {CT_SIZE} ≈ {full} that sample a {CT_SIZE}² object "
-                         "fully; the lines of the back-projected views cancel, and there are no visible streaks.")
+            parts.append(f"A view every {spacing:.2g}°: close to the {180 / full:.2g}° that sample a {CT_SIZE}² "
+                         "object fully; the lines of the back-projected views cancel, and there are no visible "
+                         "streaks" + (" inside the measured range." if angular_range < 180 else "."))
         if filter == "none":
             parts.append("Without a filter the back-projection blurs every point into a 1/r halo: the ramp filter "
                          "is what makes it an inverse.")
@@ -314,18 +317,18 @@ class CTMethodsPanel(W.VBox):
         Display width of each picture in CSS pixels.
     """
 
-    def __init__(self, nets: dict, tv_run: dict, width: int = 180):
+    def __init__(self, nets: dict, tv_run: dict, width: int = 160):
         self.nets = _check_nets(nets)
         self.tv_run = _check_tv_run(tv_run)
         self.width = _check_positive_int(width, "width", minimum=64)
         self.scan = W.ToggleButtons(options=[(v, k) for k, v in SCAN_LABELS.items()], value="sparse",
-                                    description="scan", style={"button_width": "250px"})
+                                    description="scan", style={"button_width": "290px"})
         self.set = W.Dropdown(options=[(v, k) for k, v in SET_LABELS.items()], value="ellipses", description="test set")
         self.index = W.IntSlider(value=0, min=0, max=19, description="image", continuous_update=True)
         self.busy = W.HTML()
         methods = ["FBP", "TV (best λ)"] + list(nets)
         self.row = ImageRow(methods + ["ground truth"], self.width, lines=3)
-        self.err = ImageRow([f"error: {m}" for m in methods], self.width, lines=2)
+        self.err = ImageRow([f"error: {m}" for m in methods], self.width, lines=3)
         self.info = W.HTML()
         self._cache = {}
         self._latest = LatestWins(lambda key: self.compute(*key[:2]), self._show, self.busy)
@@ -400,7 +403,7 @@ class ViewsPanel(W.VBox):
                                        continuous_update=True)
         self.image = W.Dropdown(options=list(PHANTOMS), value="held-out ellipses", description="object")
         self.busy = W.HTML()
-        self.row = ImageRow(["FBP"] + list(nets) + ["ground truth"], self.width, lines=3)
+        self.row = ImageRow(["FBP"] + list(nets) + ["ground truth"], self.width, lines=4)
         self.plot = PlotImage(figsize=(4.4, 3.0), dpi=80)
         ax = self.plot.ax
         ax.set_xlabel("number of views at test time")
@@ -500,7 +503,7 @@ class UnrolledPanel(W.VBox):
         (self.l_net,) = a0.plot([], [], "o-", ms=4, lw=1.5, label="learned GD")
         (self.l_plain,) = a0.plot([], [], "s--", ms=3, lw=1.2, color="0.45", label="same steps, no CNN")
         self.mark = a0.axvline(K, color="C3", lw=1.2)
-        a0.legend(loc="lower right", framealpha=0.9)
+        a0.legend(loc="upper left", framealpha=0.9)
         a0.set_xlim(-0.3, K + 0.3)
         steps = net.steps.detach().double().numpy()
         a1.bar(np.arange(1, K + 1), steps, color="C0")
