@@ -109,7 +109,7 @@ class SinogramPanel(W.VBox):
         self.noise = W.FloatSlider(value=noise, min=0.0, max=0.05, step=0.005, description="noise s",
                                    readout_format=".3f", continuous_update=False)
         self.filter = W.ToggleButtons(options=list(FILTER_CHOICES), value=filter, description="filter",
-                                      style={"button_width": "96px"})
+                                      style={"button_width": "112px"})
         self.busy = W.HTML()
         self.row = ImageRow(["object x", "sinogram y", "reconstruction", "error |x̂ − x|"], self.width, lines=3)
         self.info = W.HTML()
