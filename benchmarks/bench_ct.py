@@ -68,15 +68,11 @@ def main(argv=None):
             t0 = time.perf_counter()
             if stored is None:
                 tv = tv_best(A, y, x, lams)
-            else:
+                tv_lams, tv_score = [b[1] for b in tv], score(torch.stack([b[2] for b in tv]), x)
+            else:   # the λ chosen, and the PSNR and SSIM the run computed before rounding its images to 8 bits
                 e = stored[f"{scan}/{kind}"]
-                tv = list(zip(e["psnr"], e["lam"], il.pretrained.runs.from_uint8(e["x"])))
+                tv_lams, tv_score = e["lam"], (statistics.mean(e["psnr"]), statistics.mean(e["ssim"]), list(e["psnr"]))
             tv_s = time.perf_counter() - t0
-            if stored is None:
-                tv_score = score(torch.stack([b[2] for b in tv]), x)
-            else:   # the PSNR and SSIM the run computed before rounding its images to 8 bits
-                e = stored[f"{scan}/{kind}"]
-                tv_score = (statistics.mean(e["psnr"]), statistics.mean(e["ssim"]), list(e["psnr"]))
             res = {"FBP": score(A.fbp(y), x), "TV (best λ)": tv_score}
             with torch.no_grad():
                 for name, net in nets.items():
@@ -84,7 +80,7 @@ def main(argv=None):
             for name, (p, s, _) in res.items():
                 means[(kind, name)] = p
             rows.append([f"{kind} ({len(x)})"] + [f"{res[m][0]:.2f} / {res[m][1]:.3f}" for m in res])
-            lam_used = sorted({f"{b[1]:.2g}" for b in tv})
+            lam_used = sorted({f"{lam:.2g}" for lam in tv_lams})
             print(f"   {kind}: TV λ chosen {', '.join(lam_used)} "
                   + ("(stored run ct_tv)" if stored is not None else f"(search {tv_s:.0f} s)"))
         table(["set"] + list(res), rows)
