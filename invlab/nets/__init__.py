@@ -14,6 +14,8 @@ from .dncnn import DnCNN, noise_level_map
 from .unet import UNet, UNetDenoiser, UNetReconstructor
 from .unrolled import UnrolledGD
 from .ct import LearnedGD
+from .mri import Cascade, KSpaceNet, MRIUNet
+from .thick import ThickSliceSR, through_plane
 from . import gan
 from .gan import Discriminator, Generator
 from .dip import DIPNet
@@ -22,4 +24,4 @@ from .sr import PatchDiscriminator, SRIterative, SRPost, SRPre, SRProgressive
 
 __all__ = ["DnCNN", "UNet", "UNetDenoiser", "noise_level_map", "gan", "Generator", "Discriminator",
            "UNetReconstructor", "UnrolledGD", "LearnedGD", "DIPNet", "sr", "SRPost", "SRPre", "SRProgressive",
-           "SRIterative", "PatchDiscriminator"]
+           "SRIterative", "PatchDiscriminator", "Cascade", "KSpaceNet", "MRIUNet", "ThickSliceSR", "through_plane"]

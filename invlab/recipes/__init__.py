@@ -19,7 +19,10 @@ __all__ = ["Recipe", "RECIPES", "DENOISER_SIGMAS", "PNP_SETTINGS", "noisy_test_i
            "gan_test_images", "generator_scores", "SR_FACTORS", "SR_BORDER", "SR_SETTINGS", "sr_test_set",
            "sr_scores", "sr_batches", "sr_loss", "SR_VARIANTS", "make_sr_loss", "fine_tune_sr",
            "CT_SIZE", "CT_VIEWS", "CT_NOISE", "CT_TEST_SEED", "CT_TEST_SETS", "CT_SETTINGS", "CT_TV_LAMS", "CT_TV_ITER",
-           "ct_angles", "ct_operator", "ct_measure", "ct_test_set", "ct_batches", "ct_scores", "ct_tv_best"]
+           "ct_angles", "ct_operator", "ct_measure", "ct_test_set", "ct_batches", "ct_scores", "ct_tv_best",
+           "MR_SIZE", "MR_ACCELERATIONS", "MR_CENTER", "MR_NOISE", "MR_MASKS", "MR_TEST_SETS", "MR_TEST_MASKS",
+           "MR_SETTINGS", "mr_phase", "mr_mask", "mr_measure", "mr_training_images", "mr_batches",
+           "mr_test_set", "mr_scores", "THICK_K", "thick_batches", "thick_test_set", "thick_scores"]
 
 
 @dataclass(frozen=True)
@@ -88,3 +91,9 @@ from .ct import (CT_NOISE, CT_SETTINGS, CT_SIZE, CT_TEST_SEED, CT_TEST_SETS, CT_
                  ct_test_set, ct_tv_best)
 
 RECIPES.update(_ct_recipes(Recipe))
+
+from .mri import (MR_ACCELERATIONS, MR_CENTER, MR_MASKS, MR_NOISE, MR_SETTINGS, MR_SIZE, MR_TEST_MASKS,  # noqa: E402
+                  MR_TEST_SETS, _recipes as _mr_recipes, mr_batches, mr_mask, mr_measure, mr_phase,
+                  mr_scores, mr_test_set, mr_training_images, THICK_K, thick_batches, thick_test_set, thick_scores)
+
+RECIPES.update(_mr_recipes(Recipe))
