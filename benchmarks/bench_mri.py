@@ -8,14 +8,16 @@ volumes (MNI152 and Colin27 with its skull; 8 slices each). Prints:
 
 1. per acceleration, mean PSNR / SSIM of the magnitude per method and set. CS: PDHG with TV and
    FISTA with the Haar wavelet (lecture 1's solvers) on the complex image, λ chosen per image with
-   the ground truth over ``LAMS`` (an oracle: the strongest classical baseline); then the gaps the
+   the ground truth over ``MR_CS_LAMS`` (``invlab.recipes.mr_cs_best``, an oracle: the strongest
+   classical baseline); then the gaps the
    acceptance asks for (cascade > U-Net > best CS > zero-filled, each >= 0.5 dB);
 2. every shipped MR network on the other mask type (equispaced) and the other acceleration;
 3. CPU time per 128² reconstruction, 1 thread, median (budget 200 ms per network);
 4. the shipped networks' parameters and training time (from the manifest).
 
-Run: ``.venv/bin/python benchmarks/bench_mri.py [--quick]`` (``--quick``: 3 images per set and a
-coarser λ grid).
+Run: ``.venv/bin/python benchmarks/bench_mri.py [--quick | --stored-cs]`` (``--quick``: 3 images per
+set and a coarser λ grid; ``--stored-cs``: CS from the stored run ``mr_cs``, made by the same function,
+so the whole script takes about two minutes instead of fifteen).
 """
 from __future__ import annotations
 
@@ -28,29 +30,8 @@ import torch
 import invlab as il
 from invlab import operators as op
 from invlab import recipes
-from invlab import regularisers as R
-from invlab import solvers as S
 
 from _timing import median_ms, table
-
-#: λ grid of the CS baselines (data term 1/2||Ax - y||^2 with an orthonormal FFT, images in [0, 1]).
-LAMS = tuple(float(v) for v in torch.logspace(-3.5, -1.0, 11))
-CS_ITER = 150
-
-
-def cs_best(kind, A, y, x_true, lams):
-    """``(psnr, λ, x)`` of TV (PDHG) or Haar wavelet (FISTA) at the λ with the best magnitude PSNR."""
-    best = None
-    for lam in lams:
-        if kind == "TV":
-            x = S.pdhg(A, y, R.TV(), lam, n_iter=CS_ITER).x
-        else:
-            x = S.fista(A, y, R.Wavelet(levels=3), lam, n_iter=CS_ITER).x
-        p = float(il.metrics.psnr(x.abs().clamp(0, 1), x_true.abs()))
-        if best is None or p > best[0]:
-            best = (p, lam, x)
-    return best
-
 
 def score(xs, x_true):
     mag, ref = xs.abs().clamp(0, 1), x_true.abs()
@@ -76,9 +57,14 @@ def shipped(acc):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--stored-cs", action="store_true",
+                    help="take CS from the stored run mr_cs (the same code, computed once) instead of searching λ now")
     args = ap.parse_args(argv)
+    stored = il.pretrained.stored_run("mr_cs") if args.stored_cs else None
+    if stored is not None and args.quick:
+        ap.error("--stored-cs holds every image; leave out --quick")
     n = 3 if args.quick else None
-    lams = LAMS[::2] if args.quick else LAMS
+    lams = recipes.MR_CS_LAMS[::2] if args.quick else recipes.MR_CS_LAMS
     torch.set_num_threads(1)
     for acc in recipes.MR_ACCELERATIONS:
         nets = shipped(acc)
@@ -91,21 +77,26 @@ def main(argv=None):
             res = {"zero-filled": score(torch.stack([op.MRI(m).adjoint(v) for m, v in zip(masks, y)]), x)}
             t0 = time.perf_counter()
             chosen = {}
-            for cs in ("TV", "wavelet"):
-                best = [cs_best(cs, op.MRI(m), v, xi, lams) for m, v, xi in zip(masks, y, x)]
-                res[f"CS-{cs}"] = score(torch.stack([b[2] for b in best]), x)
-                chosen[cs] = sorted({f"{b[1]:.2g}" for b in best})
+            for cs in recipes.MR_CS_KINDS:
+                if stored is None:
+                    best = recipes.mr_cs_best(masks, y, x, cs, lams)
+                    res[f"CS-{cs}"] = score(best["x"], x)
+                    chosen[cs] = sorted({f"{lam:.2g}" for lam in best["lam"]})
+                else:   # the PSNR and SSIM the run computed before rounding its images to 8 bits
+                    e = stored[f"{acc}/{kind}/{cs}"]
+                    res[f"CS-{cs}"] = (statistics.mean(e["psnr"]), statistics.mean(e["ssim"]))
+                    chosen[cs] = sorted({f"{lam:.2g}" for lam in e["lam"]})
             for label, (_, net) in nets.items():
                 res[label] = score(run_net(net, masks, y), x)
             for m, (p, _) in res.items():
                 means[(kind, m)] = p
             rows.append([f"{kind} ({len(x)})"] + [f"{p:.2f} / {s:.3f}" for p, s in res.values()])
-            print(f"   {kind}: λ chosen TV {', '.join(chosen['TV'])}; wavelet {', '.join(chosen['wavelet'])} "
+            print(f"   {kind}: λ chosen TV {', '.join(chosen['tv'])}; wavelet {', '.join(chosen['wavelet'])} "
                   f"(search {time.perf_counter() - t0:.0f} s)")
         table(["set"] + list(res), rows)
         if "cascade" in nets and "U-Net" in nets:
             p = {m: means[("person", m)] for m in res}
-            cs = max(p["CS-TV"], p["CS-wavelet"])
+            cs = max(p["CS-tv"], p["CS-wavelet"])
             gaps = (p["cascade"] - p["U-Net"], p["U-Net"] - cs, cs - p["zero-filled"])
             print(f"   test person: cascade - U-Net {gaps[0]:+.2f} dB, U-Net - best CS {gaps[1]:+.2f} dB, "
                   f"best CS - zero-filled {gaps[2]:+.2f} dB; ordering with every gap >= 0.5 dB: "
@@ -132,6 +123,30 @@ def main(argv=None):
     rows.append(zf)
     table(["network"] + [f"{a}x {m}" for a in recipes.MR_ACCELERATIONS for m in recipes.MR_MASKS], rows)
 
+    if "mri_cascade_6x_template" in il.pretrained.available():
+        print("\n== distribution shift at 6x: the cascade trained on the MNI template alone vs the shipped one (mean PSNR dB)")
+        rows = []
+        for name, net in (("zero-filled", None), ("mri_cascade_6x_template", il.pretrained.load("mri_cascade_6x_template")),
+                          ("mri_cascade_6x", il.pretrained.load("mri_cascade_6x"))):
+            sc = recipes.mr_scores(net, 6)
+            rows.append([name] + [f"{sc[f'psnr_{k}']:.2f}" for k in recipes.MR_TEST_SETS])
+        table(["network"] + list(recipes.MR_TEST_SETS), rows)
+
+    if "thick_slice_sr" in il.pretrained.available():
+        print("\n== thick-slice super-resolution (mean PSNR dB by slice thickness k)")
+        thick = il.pretrained.load("thick_slice_sr")
+        scores = {m: recipes.thick_scores(m) for m in ("linear", "cubic", "cubic-0.75")}
+        scores["network"] = recipes.thick_scores(thick)
+        rows = []
+        for kind in recipes.MR_TEST_SETS:
+            for m, sc in scores.items():
+                rows.append([kind, m] + [f"{sc['per_k'][kind][k]:.2f}" for k in range(2, 7)])
+        table(["set", "method"] + [f"k={k}" for k in range(2, 7)], rows)
+        for kind in recipes.MR_TEST_SETS:
+            best = max(scores["cubic"]["per_k"][kind][4], scores["cubic-0.75"]["per_k"][kind][4])
+            print(f"   {kind}, k = 4: network - best cubic {scores['network']['per_k'][kind][4] - best:+.2f} dB "
+                  f"(target >= +1)")
+
     print("\n== CPU time per 128² reconstruction, 1 thread, median (ms; budget 200)")
     x, masks, y = recipes.mr_test_set("person", 6)
     A, y1 = op.MRI(masks[0]), y[:1]
@@ -141,16 +156,22 @@ def main(argv=None):
             with torch.no_grad():
                 ms = median_ms(lambda: net(y1, A))
             rows.append([name, f"{ms:.1f}", "yes" if ms <= 200 else "NO"])
+    if "thick_slice_sr" in il.pretrained.available():
+        yk, _ = recipes.thick_test_set("person", 4)
+        with torch.no_grad():
+            ms = median_ms(lambda: thick(yk, 4))
+        rows.append(["thick_slice_sr (k = 4)", f"{ms:.1f}", "yes" if ms <= 200 else "NO"])
     table(["method", "ms", "within 200 ms"], rows)
 
     print("\n== shipped networks (manifest)")
     rows = []
-    for acc in recipes.MR_ACCELERATIONS:
-        for label, (name, _) in shipped(acc).items():
-            e = il.pretrained.info(name)
-            rows.append([name, e["class"], f"{e['parameters']:,}", f"{e['train_seconds'] / 60:.1f}", str(e["steps"]),
-                         f"{e['metrics']['psnr_person']:.2f}", e["machine"]])
-    table(["network", "class", "parameters", "train min", "steps", "psnr_person", "machine"], rows)
+    names = [name for acc in recipes.MR_ACCELERATIONS for _, (name, _) in shipped(acc).items()]
+    names += [n for n in ("mri_cascade_6x_template", "thick_slice_sr") if n in il.pretrained.available()]
+    for name in names:
+        e = il.pretrained.info(name)
+        rows.append([name, e["class"], f"{e['parameters']:,}", f"{e['train_seconds'] / 60:.1f}", str(e["steps"]),
+                     f"{e['metric']} = {e['metrics'][e['metric']]:.2f}", f"{e['bytes'] / 1e6:.2f}"])
+    table(["network", "class", "parameters", "train min", "steps", "held-out metric", "MB"], rows)
 
 
 if __name__ == "__main__":

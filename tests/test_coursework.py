@@ -29,6 +29,8 @@ from invlab import regularisers as R
 from invlab.coursework import EXERCISES
 from invlab.coursework import lecture3 as L3
 from invlab.coursework import lecture4 as L4
+from invlab.coursework import lecture4b as L4B
+from invlab import operators as _op
 from invlab.coursework.checks import clean_records, standin_denoise
 from invlab.coursework.student import (lecture_exercises, make_student_notebook, solution_functions,
                                        write_student_versions)
@@ -61,7 +63,8 @@ def _csgm_ref(z, y, A, G, lam):
 
 
 #: Lecture 2's exercises live in its notebook once it has them; until then these references stand in.
-REFERENCE = {"pnp_step": _pnp_ref, "csgm_loss": _csgm_ref}
+REFERENCE = {"pnp_step": _pnp_ref, "csgm_loss": _csgm_ref, "zero_filled": L4B.reference_zero_filled,
+             "data_consistency": L4B.reference_data_consistency}
 
 
 def reference(name):
@@ -235,6 +238,17 @@ MISTAKES = [
     ("landweber_step", lambda x, y, A, eta, L: x - (eta / L ** 0.5) * A.T(A(x) - y), "not by √L"),
     ("landweber_step", lambda x, y, A, eta, L: x - (eta / L) * A.fbp(A(x) - y), "not the FBP"),
     ("landweber_step", lambda x, y, A, eta, L: -(eta / L) * A.T(A(x) - y), "not only the update"),
+    ("zero_filled", lambda y, m: _op.ifft2c(y), "apply the mask first"),
+    ("zero_filled", lambda y, m: torch.fft.ifft2(y * m, norm="ortho"), "k-space is centred"),
+    ("zero_filled", lambda y, m: _op.ifft2c(y * m) / (y.shape[-1] * y.shape[-2]) ** 0.5, "orthonormal inverse"),
+    ("zero_filled", lambda y, m: _op.fft2c(y * m), "not the forward one"),
+    ("zero_filled", lambda y, m: _op.ifft2c(y * m).abs(), "the result is real"),
+    ("data_consistency", lambda k, y, m, nu: (1 - m.double()) * k + m.double() * y, "noise-free (hard) layer"),
+    ("data_consistency", lambda k, y, m, nu: (k + nu * y) / (1 + nu), "mix only where M = 1"),
+    ("data_consistency", lambda k, y, m, nu: (1 - m.double()) * k + m.double() * (nu * k + y) / (1 + nu),
+     "the weights are swapped"),
+    ("data_consistency", lambda k, y, m, nu: (1 - m.double()) * k + m.double() * (k + nu * y), "divide by 1 + ν"),
+    ("data_consistency", lambda k, y, m, nu: m.double() * (k + nu * y) / (1 + nu), "keep the prediction"),
 ]
 
 

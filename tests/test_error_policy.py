@@ -806,6 +806,7 @@ CASES += [
 # lecture 4b, MR: the networks with complex data, data consistency, the subjects, thick slices, the recipes
 from invlab.nets import Cascade, KSpaceNet, MRIUNet, ThickSliceSR, through_plane  # noqa: E402
 from invlab.nets import mri as NM  # noqa: E402
+from invlab.coursework import lecture4b as CK4B  # noqa: E402
 
 _Y_MRI = _A_MRI(X)
 _CAS = Cascade(2, 4, 2)
@@ -888,6 +889,56 @@ CASES += [
     ("thick_test_set.kind", lambda v: recipes.thick_test_set(v), "kind", "name"),
     ("thick_test_set.k", lambda v: recipes.thick_test_set("person", v), "k", KINDS["count"] | st.sampled_from([1, 7])),
     ("thick_scores.net", lambda v: recipes.thick_scores(v), "net", st.sampled_from([None, 3, "spline"])),
+    ("mr_cs_best.kind", lambda v: recipes.mr_cs_best(_A_MRI.mask[None], _Y_MRI[None], X[None], v), "kind", "name"),
+    ("mr_cs_best.lams", lambda v: recipes.mr_cs_best(_A_MRI.mask[None], _Y_MRI[None], X[None], lams=v, n_iter=1),
+     "lams", st.sampled_from([[], [0.0], [-1.0], [NAN], ["a"]])),
+    ("mr_cs_best.n_iter", lambda v: recipes.mr_cs_best(_A_MRI.mask[None], _Y_MRI[None], X[None], lams=[1e-3], n_iter=v),
+     "n_iter", "count"),
+    ("mr_cs_best.y", lambda v: recipes.mr_cs_best(_A_MRI.mask[None], v, X[None], lams=[1e-3], n_iter=1), "y",
+     st.sampled_from([torch.zeros(2, N, N, dtype=torch.complex64)])),
+    ("check_zero_filled.fn", lambda v: coursework.check_zero_filled(v), "fn", "callback"),
+    ("check_data_consistency.fn", lambda v: coursework.check_data_consistency(v), "fn", "callback"),
+    ("reference_zero_filled.y", lambda v: CK4B.reference_zero_filled(v, _A_MRI.mask), "y",
+     st.sampled_from([None, "y", X, np.zeros((N, N))])),
+    ("reference_zero_filled.mask", lambda v: CK4B.reference_zero_filled(_Y_MRI, v), "mask",
+     st.sampled_from([None, "m", torch.ones(N, N + 1), np.ones((N, N))])),
+    ("reference_data_consistency.nu", lambda v: CK4B.reference_data_consistency(_Y_MRI, _Y_MRI, _A_MRI.mask, v), "nu",
+     "nonneg"),
+]
+
+# lecture 4b: the panels (fakes for the stored run and the networks: the checks come before any work)
+from invlab.widgets import lecture4_mr as W4B  # noqa: E402
+
+_MR_NETS = {6: {"zf": lambda y, A: A.adjoint(y)}}
+_CS_FAKE = {"lams": [1.0], "6/person/tv": {}}
+CASES += [
+    ("mr_image.name", lambda v: W4B.mr_image(v), "image", "name"),
+    ("KSpacePanel.acceleration", lambda v: W4B.KSpacePanel(acceleration=v), "acceleration",
+     st.sampled_from([0.5, 17, NAN, "6", None])),
+    ("KSpacePanel.kind", lambda v: W4B.KSpacePanel(kind=v), "kind", "name"),
+    ("KSpacePanel.center_fraction", lambda v: W4B.KSpacePanel(center_fraction=v), "center_fraction",
+     st.sampled_from([0.0, 0.5, NAN, "0.1", None])),
+    ("KSpacePanel.image", lambda v: W4B.KSpacePanel(image=v), "image", "name"),
+    ("KSpacePanel.width", lambda v: W4B.KSpacePanel(width=v), "width", KINDS["count"] | st.sampled_from([10])),
+    ("MRMethodsPanel.nets", lambda v: W4B.MRMethodsPanel(v, _CS_FAKE), "nets",
+     st.sampled_from([None, {}, {6: 3}, {5: {"a": lambda y, A: y}}, {6: {"a": 3}}])),
+    ("MRMethodsPanel.cs_run", lambda v: W4B.MRMethodsPanel(_MR_NETS, v), "cs_run", st.sampled_from([None, {}, 3])),
+    ("MRMethodsPanel.width", lambda v: W4B.MRMethodsPanel(_MR_NETS, _CS_FAKE, width=v), "width",
+     KINDS["count"] | st.sampled_from([10])),
+    ("mr_reconstructions.acceleration", lambda v: W4B.mr_reconstructions(_MR_NETS, _CS_FAKE, v), "acceleration",
+     st.sampled_from([11, 5, "6", None])),
+    ("mr_reconstructions.kind", lambda v: W4B.mr_reconstructions(_MR_NETS, _CS_FAKE, 6, v), "kind", "name"),
+    ("mr_reconstructions.cs_run", lambda v: W4B.mr_reconstructions(_MR_NETS, v), "cs_run", st.sampled_from([None, {}, 3])),
+    ("mr_table.nets", lambda v: W4B.mr_table(v, _CS_FAKE), "nets", st.sampled_from([None, {}, {6: {"a": 3}}])),
+    ("mr_table_html.res", lambda v: W4B.mr_table_html(v), "res", st.sampled_from([None, 3, {}, {"psnr": {}}])),
+    ("CascadePanel.net", lambda v: W4B.CascadePanel(v), "net", st.sampled_from([None, 3, _MR_NETS[6]["zf"]])),
+    ("CascadePanel.acceleration", lambda v: W4B.CascadePanel(_CAS, v), "acceleration",
+     st.sampled_from([0.5, 17, NAN, "6", None])),
+    ("CascadePanel.width", lambda v: W4B.CascadePanel(_CAS, width=v), "width", KINDS["count"] | st.sampled_from([10])),
+    ("ThickSlicePanel.net", lambda v: W4B.ThickSlicePanel(v), "net", st.sampled_from([None, 3, "net"])),
+    ("ThickSlicePanel.k", lambda v: W4B.ThickSlicePanel(lambda y, k: y, k=v), "k", KINDS["count"] | st.sampled_from([1, 7])),
+    ("ThickSlicePanel.width", lambda v: W4B.ThickSlicePanel(lambda y, k: y, width=v), "width",
+     KINDS["count"] | st.sampled_from([10])),
 ]
 
 from invlab.coursework import lecture3 as CK3  # noqa: E402
@@ -995,6 +1046,8 @@ EXEMPT = {
     "Huber": "an Exercise of the registry: takes no arguments (swept as check_huber)",
     "RampFilter": "an Exercise of the registry: takes no arguments (swept as check_ramp_filter)",
     "LandweberStep": "an Exercise of the registry: takes no arguments (swept as check_landweber_step)",
+    "ZeroFilled": "an Exercise of the registry: takes no arguments (swept as check_zero_filled)",
+    "DataConsistency": "an Exercise of the registry: takes no arguments (swept as check_data_consistency)",
 }
 
 

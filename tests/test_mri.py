@@ -17,6 +17,24 @@ G = torch.Generator().manual_seed(0)
 
 # ---------------------------------------------------------------- data
 
+@pytest.mark.parametrize("kind, rel", [("colin27", "mri/colin27_t1.npz"), ("dipy_t1", "mri/dipy_t1_coronal.npz")])
+def test_mr_subject_files_are_checksummed(kind, rel, tmp_path, monkeypatch):
+    from invlab import data as D
+    (tmp_path / "mri").mkdir()
+    (tmp_path / rel).write_bytes(b"not the shipped file")
+    monkeypatch.setenv("INVLAB_DATA_DIR", str(tmp_path))
+    D._shipped_npz.cache_clear()
+    try:
+        with pytest.raises(D.DataChecksumError, match="make_mr_subjects"):
+            D._shipped_npz(kind)
+        (tmp_path / rel).unlink()
+        with pytest.raises(FileNotFoundError, match="make_mr_subjects"):
+            D._shipped_npz(kind)
+    finally:
+        monkeypatch.delenv("INVLAB_DATA_DIR")
+        D._shipped_npz.cache_clear()
+
+
 def test_subjects_are_1mm_volumes_in_the_same_orientation():
     mni, colin = data.mr_subject_volume("mni152"), data.mr_subject_volume("colin27")
     assert mni.shape == (157, 185, 149) and colin.shape == (181, 217, 181)

@@ -28,12 +28,12 @@ from __future__ import annotations
 from .checks import (EXERCISES, Exercise, StandInDenoiser, StandInGenerator, Verdict, check_adjoint_mismatch,
                      check_csgm_loss, check_dip_step, check_early_stop, check_huber, check_ista_step,
                      check_landweber_step, check_pixel_shuffle, check_pnp_step, check_psnr_db, check_ramp_filter,
-                     check_tikhonov_fourier)
+                     check_tikhonov_fourier, check_zero_filled, check_data_consistency)
 
 __all__ = ["EXERCISES", "Exercise", "Verdict", "StandInDenoiser", "StandInGenerator",
            "check_psnr_db", "check_adjoint_mismatch", "check_tikhonov_fourier", "check_ista_step",
            "check_pnp_step", "check_csgm_loss", "check_dip_step", "check_early_stop", "check_pixel_shuffle", "check_huber",
-           "check_ramp_filter", "check_landweber_step", "make_student_notebook", "write_student_versions", "solution_functions", "lecture_exercises",
+           "check_ramp_filter", "check_landweber_step", "check_zero_filled", "check_data_consistency", "make_student_notebook", "write_student_versions", "solution_functions", "lecture_exercises",
            "grade", "format_table", "write_csv"]
 
 # nbformat is needed only to make student versions and to grade: import those modules on first use.

@@ -31,10 +31,12 @@ from .lecture2 import CsgmLoss, PnpStep, StandInDenoiser, StandInGenerator, stan
 from .lecture3 import Huber, PixelShuffle
 from .lecture3b import DipStep, EarlyStop
 from .lecture4 import LandweberStep, RampFilter
+from .lecture4b import DataConsistency, ZeroFilled
 
 __all__ = ["Exercise", "Verdict", "EXERCISES", "check_tikhonov_fourier", "check_ista_step", "check_psnr_db",
            "check_adjoint_mismatch", "check_pnp_step", "check_csgm_loss", "check_dip_step", "check_early_stop",
-           "check_pixel_shuffle", "check_huber", "check_ramp_filter", "check_landweber_step", "StandInDenoiser",
+           "check_pixel_shuffle", "check_huber", "check_ramp_filter", "check_landweber_step", "check_zero_filled",
+           "check_data_consistency", "StandInDenoiser",
            "StandInGenerator"]
 
 # ----------------------------------------------------------------------------------------
@@ -45,7 +47,8 @@ __all__ = ["Exercise", "Verdict", "EXERCISES", "check_tikhonov_fourier", "check_
 
 EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (PsnrDb(), AdjointMismatch(), TikhonovFourier(), IstaStep(),
                                                           PnpStep(), CsgmLoss(), PixelShuffle(), Huber(), DipStep(),
-                                                          EarlyStop(), RampFilter(), LandweberStep())}
+                                                          EarlyStop(), RampFilter(), LandweberStep(), ZeroFilled(),
+                                                          DataConsistency())}
 
 _PARAMS = """
     Parameters
@@ -136,6 +139,16 @@ def check_ramp_filter(fn, raise_on_fail: bool = False) -> None:
 def check_landweber_step(fn, raise_on_fail: bool = False) -> None:
     __tracebackhide__ = True
     return _check("landweber_step", fn, raise_on_fail)
+
+
+def check_zero_filled(fn, raise_on_fail: bool = False) -> None:
+    __tracebackhide__ = True
+    return _check("zero_filled", fn, raise_on_fail)
+
+
+def check_data_consistency(fn, raise_on_fail: bool = False) -> None:
+    __tracebackhide__ = True
+    return _check("data_consistency", fn, raise_on_fail)
 
 
 check_psnr_db.__doc__ = """Check ``psnr_db(x, x_true)`` = :math:`10\\log_{10}(1/\\mathrm{MSE})` in dB (lecture 0).
@@ -232,3 +245,17 @@ check_landweber_step.__doc__ = """Check ``landweber_step(x, y, A, eta, L)``: the
     Radon problem from the FBP and from zero, and a batch with irregular angles. Hints for the sign,
     a missing :math:`1/L`, :math:`\\sqrt L`, the FBP in place of :math:`A^{\\top}`.
 """ + _PARAMS.format(sig="landweber_step(x, y, A, eta, L)", name="landweber_step")
+
+check_zero_filled.__doc__ = """Check ``zero_filled(y, mask)``: the zero-filled MR image (lecture 4b).
+
+    :math:`\\mathcal F^{-1}(M \\odot y)` with the centred, orthonormal inverse DFT (``ifft2c``), complex.
+    Cases: a rectangle with a phase ramp (k-space already zero off the mask), its full k-space (the
+    mask must be applied) and a batch with an equispaced mask. Hints for a missing mask, missing shifts,
+    the FFT's normalisation, the forward transform.
+""" + _PARAMS.format(sig="zero_filled(y, mask)", name="zero_filled")
+
+check_data_consistency.__doc__ = """Check ``data_consistency(k, y, mask, nu)``: the DC layer of the cascade (lecture 4b).
+
+    :math:`(1 - M) \\odot k + M \\odot (k + \\nu y)/(1 + \\nu)`, complex. Cases: ν = 4, ν = 0.5 and a
+    batch with ν = 100. Hints for the hard layer, mixing off the mask, swapped weights, no denominator.
+""" + _PARAMS.format(sig="data_consistency(k, y, mask, nu)", name="data_consistency")

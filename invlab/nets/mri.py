@@ -163,11 +163,13 @@ class KSpaceNet(nn.Module):
 
     k-space spans orders of magnitude between its centre and its edges, so the network works on
     :math:`w \odot y` with the radial weight :math:`w(k) = |k| / k_{\max} + \epsilon` (which
-    flattens it), and what it predicts is divided by :math:`w` again:
+    flattens it), scaled by its root-mean-square :math:`s` over the measured samples (so the
+    input is of order one whatever the image's brightness; without it the convolutions' biases
+    drown the signal and the network cannot learn), and what it predicts is scaled back:
 
     .. math::
-        \hat k = y + (1 - M) \odot \frac{\mathrm{UNet}_\theta([w \odot y,\ M])}{w}, \qquad
-        x = \mathcal F^{-1} \hat k.
+        \hat k = y + (1 - M) \odot \frac{s}{w}\,\mathrm{UNet}_\theta\Big(\Big[\frac{w \odot y}{s},\ M\Big]\Big),
+        \qquad x = \mathcal F^{-1} \hat k.
 
     The measured samples are kept exactly (hard data consistency); the network only writes the
     lines that were not measured. Any ``(H, W)``; the U-Net sees the mask as a third channel.
@@ -180,7 +182,7 @@ class KSpaceNet(nn.Module):
         :math:`\epsilon` of the weight (keeps the centre, :math:`|k| = 0`, finite).
     """
 
-    def __init__(self, width: int = 16, depth: int = 4, eps: float = 0.02):
+    def __init__(self, width: int = 16, depth: int = 4, eps: float = 0.1):
         super().__init__()
         check_size_budget(UNet, in_channels=3, out_channels=2, width=width, depth=depth)
         self.eps = check_real(eps, "eps", low=0, low_open=True)
@@ -205,8 +207,10 @@ class KSpaceNet(nn.Module):
         m = A.mask.to(device=y.device, dtype=y.real.dtype)
         y = y.reshape(-1, *A.in_shape) * m
         w = self.weight(A.in_shape, y.device).to(y.real.dtype)
-        inp = torch.cat([_c2r(w * y), m.expand(y.shape[0], 1, *A.in_shape)], dim=1)
-        k = y + (1 - m) * _r2c(self.body(inp)) / w
+        wy = w * y
+        s = (wy.abs().pow(2).sum((-2, -1)) / m.sum().clamp_min(1)).sqrt().clamp_min(1e-8)[:, None, None]
+        inp = torch.cat([_c2r(wy / s), m.expand(y.shape[0], 1, *A.in_shape)], dim=1)
+        k = y + (1 - m) * s * _r2c(self.body(inp)) / w
         return ifft2c(k).reshape(batch + A.in_shape).to(dtype)
 
 

@@ -22,7 +22,7 @@ __all__ = ["Recipe", "RECIPES", "DENOISER_SIGMAS", "PNP_SETTINGS", "noisy_test_i
            "ct_angles", "ct_operator", "ct_measure", "ct_test_set", "ct_batches", "ct_scores", "ct_tv_best",
            "MR_SIZE", "MR_ACCELERATIONS", "MR_CENTER", "MR_NOISE", "MR_MASKS", "MR_TEST_SETS", "MR_TEST_MASKS",
            "MR_SETTINGS", "mr_phase", "mr_mask", "mr_measure", "mr_training_images", "mr_batches",
-           "mr_test_set", "mr_scores", "THICK_K", "thick_batches", "thick_test_set", "thick_scores"]
+           "mr_test_set", "mr_scores", "MR_CS_LAMS", "MR_CS_ITER", "MR_CS_KINDS", "mr_cs_best", "THICK_K", "thick_batches", "thick_test_set", "thick_scores"]
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,7 @@ RECIPES.update(_ct_recipes(Recipe))
 
 from .mri import (MR_ACCELERATIONS, MR_CENTER, MR_MASKS, MR_NOISE, MR_SETTINGS, MR_SIZE, MR_TEST_MASKS,  # noqa: E402
                   MR_TEST_SETS, _recipes as _mr_recipes, mr_batches, mr_mask, mr_measure, mr_phase,
-                  mr_scores, mr_test_set, mr_training_images, THICK_K, thick_batches, thick_test_set, thick_scores)
+                  mr_scores, mr_test_set, mr_training_images, MR_CS_LAMS, MR_CS_ITER, MR_CS_KINDS,
+                  mr_cs_best, THICK_K, thick_batches, thick_test_set, thick_scores)
 
 RECIPES.update(_mr_recipes(Recipe))
