@@ -106,7 +106,7 @@ def test_table_matches_the_scores_and_renders(nets, cs_run):
             for kind in recipes.MR_TEST_SETS:
                 assert abs(res["psnr"][acc]["cascade"][kind] - s[f"psnr_{kind}"]) < 1e-3
     text = W.mr_table_html(res)
-    assert text.count("<tr>") == 1 + len(res["psnr"][6]) and "<b>" in text
+    assert text.count("<tr>") == 1 + len(res["psnr"][6]) and "<b>" in text and "—" in text
 
 
 def test_cascade_panel_scrubs_steps_and_blocks(nets):

@@ -248,21 +248,26 @@ def mr_table_html(res: dict) -> str:
     if not isinstance(res, dict) or not all(k in res for k in ("psnr", "ssim", "params", "ms")) or not res["psnr"]:
         raise TypeError("res must be the dict mr_table returns (keys psnr, ssim, params, ms).")
     accs = list(res["psnr"])
-    methods = list(res["psnr"][accs[0]])
+    methods = []
+    for a in accs:
+        methods += [m for m in res["psnr"][a] if m not in methods]
     cols = [(a, k) for a in accs for k in MR_TEST_SETS]
     th = "style='padding:2px 8px'"
     head = "".join(f"<th {th}>{a}×, {html.escape(SET_LABELS[k])}<br>PSNR / SSIM</th>" for a, k in cols)
-    best = {(a, k): max(res["psnr"][a][m][k] for m in methods) for a, k in cols}
+    best = {(a, k): max(v[k] for v in res["psnr"][a].values()) for a, k in cols}
     rows = []
     for m in methods:
         cells = []
         for a, k in cols:
+            if m not in res["psnr"][a]:
+                cells.append(f"<td {th} align='center'>—</td>")
+                continue
             p, s = res["psnr"][a][m][k], res["ssim"][a][m][k]
             txt = f"{p:.2f} / {s:.3f}"
             cells.append(f"<td {th} align='right'>{'<b>' + txt + '</b>' if p == best[a, k] else txt}</td>")
         params, ms = res["params"].get(m), res["ms"].get(m)
         cells.append(f"<td {th} align='right'>{'—' if not params else f'{params:,}'}</td>")
-        cells.append(f"<td {th} align='right'>{'—' if ms is None else f'{ms:.0f}'}</td>")
+        cells.append(f"<td {th} align='right'>{'—' if ms is None else f'{ms:.1f}' if ms < 10 else f'{ms:.0f}'}</td>")
         rows.append(f"<tr><td {th}>{html.escape(m)}</td>{''.join(cells)}</tr>")
     return (f"<table style='border-collapse:collapse;font-size:12px'><tr><th {th}>method</th>{head}"
             f"<th {th}>parameters</th><th {th}>CPU ms</th></tr>" + "".join(rows) + "</table>")
