@@ -307,7 +307,7 @@ class MRMethodsPanel(W.VBox):
             labels += [m for m in self.nets[acc] if m not in labels]
         methods = ["zero-filled", "CS-TV (best λ)", "CS-wavelet (best λ)"] + labels
         self.methods = methods
-        self.row = ImageRow(methods + ["ground truth"], self.width, lines=3)
+        self.row = ImageRow(methods + ["ground truth"], self.width, lines=4)
         self.err = ImageRow([f"error: {m}" for m in methods], self.width, lines=3)
         self.info = W.HTML()
         self._cache = {}
