@@ -132,3 +132,20 @@ def as_image_batch(net: nn.Module, x, channels: int) -> tuple[torch.Tensor, torc
         raise ValueError(f"x must be (B, {channels}, H, W), got shape {tuple(shape)}.")
     x, dtype = gate(net, x, "x")
     return x, shape, dtype
+
+
+def zero_init_cnn(c_in: int, c_out: int, width: int, depth: int) -> nn.Sequential:
+    """``depth`` 3x3 convolutions ``c_in -> width -> ... -> c_out`` with ReLUs between; the last one
+    starts at zero, so a residual block built on it starts as the identity (the classical method).
+
+    The layers of the unrolled, learned-gradient and cascade networks' blocks and of the
+    thick-slice network (one helper, so they cannot drift apart).
+    """
+    layers = [nn.Conv2d(c_in, width, 3, padding=1), nn.ReLU(inplace=True)]
+    for _ in range(depth - 2):
+        layers += [nn.Conv2d(width, width, 3, padding=1), nn.ReLU(inplace=True)]
+    layers.append(nn.Conv2d(width, c_out, 3, padding=1))
+    nn.init.zeros_(layers[-1].weight)
+    nn.init.zeros_(layers[-1].bias)
+    return nn.Sequential(*layers)
+

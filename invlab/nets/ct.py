@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from .._checks import check_choice, check_int, check_real
-from ._common import check_reconstructor_input, check_size_budget
+from ._common import check_reconstructor_input, check_size_budget, zero_init_cnn
 
 __all__ = ["LearnedGD"]
 
@@ -43,15 +43,6 @@ def _norm2(A) -> float:
     return _NORM2[A]
 
 
-def _block(channels: int, width: int, depth: int) -> nn.Sequential:
-    """``depth`` 3x3 convolutions ``channels + 1 -> width -> ... -> channels`` with ReLUs; last one zero."""
-    layers = [nn.Conv2d(channels + 1, width, 3, padding=1), nn.ReLU(inplace=True)]
-    for _ in range(depth - 2):
-        layers += [nn.Conv2d(width, width, 3, padding=1), nn.ReLU(inplace=True)]
-    layers.append(nn.Conv2d(width, channels, 3, padding=1))
-    nn.init.zeros_(layers[-1].weight)
-    nn.init.zeros_(layers[-1].bias)
-    return nn.Sequential(*layers)
 
 
 class LearnedGD(nn.Module):
@@ -110,7 +101,8 @@ class LearnedGD(nn.Module):
         self.start_mode = check_choice(start, "start", ("fbp", "adjoint"))
         check_size_budget(LearnedGD, n_blocks=n_blocks, width=width, depth=depth, memory=memory)
         self.log_step = nn.Parameter(torch.full((self.n_blocks,), math.log(self.step_init)))
-        self.cnns = nn.ModuleList([_block(1 + self.memory, self.width, self.depth) for _ in range(self.n_blocks)])
+        self.cnns = nn.ModuleList([zero_init_cnn(2 + self.memory, 1 + self.memory, self.width, self.depth)
+                                   for _ in range(self.n_blocks)])
 
     def config(self) -> dict:
         """The constructor arguments (stored by :mod:`invlab.pretrained`)."""

@@ -33,7 +33,7 @@ from torch import nn
 from .._checks import check_int, check_real
 from ..operators import LinearOperator, check_tensor
 from ..operators.mri import fft2c, ifft2c
-from ._common import check_size_budget
+from ._common import check_size_budget, zero_init_cnn
 from .unet import UNet
 
 __all__ = ["MRIUNet", "KSpaceNet", "Cascade", "data_consistency"]
@@ -115,15 +115,6 @@ def data_consistency(k: torch.Tensor, y: torch.Tensor, mask: torch.Tensor, nu: f
     return (1 - m) * k + m * (k + nu * y) / (1 + nu)
 
 
-def _cnn(channels: int, width: int, depth: int) -> nn.Sequential:
-    """``depth`` 3x3 convolutions ``channels -> width -> ... -> channels``, ReLUs, last one zero."""
-    layers = [nn.Conv2d(channels, width, 3, padding=1), nn.ReLU(inplace=True)]
-    for _ in range(depth - 2):
-        layers += [nn.Conv2d(width, width, 3, padding=1), nn.ReLU(inplace=True)]
-    layers.append(nn.Conv2d(width, channels, 3, padding=1))
-    nn.init.zeros_(layers[-1].weight)
-    nn.init.zeros_(layers[-1].bias)
-    return nn.Sequential(*layers)
 
 
 class MRIUNet(nn.Module):
@@ -255,7 +246,7 @@ class Cascade(nn.Module):
         self.nu_mode = nu
         self.nu_init = check_real(nu_init, "nu_init", low=0, low_open=True)
         check_size_budget(Cascade, n_blocks=n_blocks, width=width, depth=depth, nu=None)
-        self.cnns = nn.ModuleList([_cnn(2, self.width, self.depth) for _ in range(self.n_blocks)])
+        self.cnns = nn.ModuleList([zero_init_cnn(2, 2, self.width, self.depth) for _ in range(self.n_blocks)])
         if nu == "learned":
             self.log_nu = nn.Parameter(torch.full((self.n_blocks,), math.log(self.nu_init)))
 

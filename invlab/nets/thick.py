@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._checks import check_choice, check_int
-from ._common import check_size_budget, gate
+from ._common import check_size_budget, gate, zero_init_cnn
 
 __all__ = ["ThickSliceSR", "through_plane", "K_RANGE", "MODES"]
 
@@ -133,13 +133,7 @@ class ThickSliceSR(nn.Module):
         self.width = check_int(width, "width", low=1)
         self.depth = check_int(depth, "depth", low=2, high=32)
         check_size_budget(ThickSliceSR, width=width, depth=depth)
-        layers = [nn.Conv2d(2, width, 3, padding=1), nn.ReLU(inplace=True)]
-        for _ in range(depth - 2):
-            layers += [nn.Conv2d(width, width, 3, padding=1), nn.ReLU(inplace=True)]
-        layers.append(nn.Conv2d(width, 1, 3, padding=1))
-        nn.init.zeros_(layers[-1].weight)
-        nn.init.zeros_(layers[-1].bias)
-        self.body = nn.Sequential(*layers)
+        self.body = zero_init_cnn(2, 1, width, depth)
 
     def config(self) -> dict:
         """The constructor arguments (stored by :mod:`invlab.pretrained`)."""

@@ -22,22 +22,13 @@ import torch
 from torch import nn
 
 from .._checks import check_int, check_real
-from ._common import check_reconstructor_input, check_size_budget
+from ._common import check_reconstructor_input, check_size_budget, zero_init_cnn
 
 __all__ = ["UnrolledGD"]
 
 MAX_BLOCKS = 10
 
 
-def _block_cnn(width: int, depth: int) -> nn.Sequential:
-    """``depth`` 3x3 convolutions (1 -> width -> ... -> 1) with ReLUs; the last one starts at zero."""
-    layers = [nn.Conv2d(1, width, 3, padding=1), nn.ReLU(inplace=True)]
-    for _ in range(depth - 2):
-        layers += [nn.Conv2d(width, width, 3, padding=1), nn.ReLU(inplace=True)]
-    layers.append(nn.Conv2d(width, 1, 3, padding=1))
-    nn.init.zeros_(layers[-1].weight)
-    nn.init.zeros_(layers[-1].bias)
-    return nn.Sequential(*layers)
 
 
 class UnrolledGD(nn.Module):
@@ -91,7 +82,7 @@ class UnrolledGD(nn.Module):
         self.step_init = check_real(step_init, "step_init", low=0, low_open=True)
         check_size_budget(UnrolledGD, n_blocks=n_blocks, width=width, depth=depth)
         self.log_step = nn.Parameter(torch.full((self.n_blocks,), math.log(self.step_init)))
-        self.cnns = nn.ModuleList([_block_cnn(self.width, self.depth) for _ in range(self.n_blocks)])
+        self.cnns = nn.ModuleList([zero_init_cnn(1, 1, self.width, self.depth) for _ in range(self.n_blocks)])
 
     def config(self) -> dict:
         """The constructor arguments (stored by :mod:`invlab.pretrained`)."""
