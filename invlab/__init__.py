@@ -17,6 +17,13 @@ import torch as _torch
 _torch.set_num_threads(int(_os.environ.get("INVLAB_NUM_THREADS", "1")))
 
 from . import operators, noise, metrics, viz, data  # noqa: E402
+from . import _mrdata  # noqa: E402
+
+# lecture 4b's MR images are part of the data API (il.data.mr_slices ...): _mrdata builds on data,
+# so data cannot import it (imports point one way, tests/test_imports.py); attach them here.
+for _name in _mrdata.__all__:
+    setattr(data, _name, getattr(_mrdata, _name))
+data.__all__ = list(data.__all__) + [n for n in _mrdata.__all__ if n not in data.__all__]
 from . import regularisers, solvers, losses, nets, train, pretrained, recipes  # noqa: E402
 from . import analysis, tasks, coursework, widgets  # noqa: E402
 

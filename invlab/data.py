@@ -60,9 +60,9 @@ __all__ = [
     "shepp_logan", "ellipses", "ct_slice",
     "mri_slices", "mri_volume", "mri_slice_indices", "MRI_TEST_SLABS", "MRI_USABLE_SLICES",
     "MRI_GAP", "MRI_PATH", "DataChecksumError",
-    "mr_slices", "mr_subject_volume", "mr_test_slice", "thick_slices", "MR_FOV", "MR_SUBJECTS",
-    "MR_ORIENTATIONS", "MR_TEST_SLAB", "MR_GAP",
 ]
+# Lecture 4b's MR images (mr_slices, mr_test_slice, thick_slices, ...) live in invlab._mrdata, which
+# builds on this module; invlab/__init__.py adds them to it, so they are used as il.data.mr_slices.
 
 # --------------------------------------------------------------------------- natural images
 
@@ -717,7 +717,3 @@ def patches(images, size: int, n: int, seed=0, augment: bool = True) -> torch.Te
                 out[idx] = torch.rot90(p, k % 4, dims=(-2, -1))
     return out
 
-
-# --------------------------------------------------------------------------- lecture 4b (MR)
-from ._mrdata import (MR_FOV, MR_GAP, MR_ORIENTATIONS, MR_SUBJECTS, MR_TEST_SLAB,  # noqa: E402
-                      mr_slices, mr_subject_volume, mr_test_slice, thick_slices)

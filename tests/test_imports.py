@@ -28,7 +28,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "invlab"
 LAYERS = [
     ["_checks"],                                      # argument checks, imports nothing of invlab
     ["operators"],
-    ["noise", "metrics", "viz", "data"],              # the edges: measurements, numbers, pictures
+    ["noise", "metrics", "viz", "data", "_mrdata"],   # the edges: measurements, numbers, pictures
     ["regularisers"],
     ["solvers"],
     ["losses", "nets", "train", "recipes", "pretrained"],  # recipes: how each shipped net is trained

@@ -8,9 +8,9 @@ standard deviation :data:`MR_NOISE` per sample (:func:`mr_measure`). Masks are C
 (:func:`~invlab.operators.cartesian_mask`) with a fully sampled centre, at the accelerations of
 Schlemper et al. (:data:`MR_ACCELERATIONS`).
 
-Data (:func:`invlab.data.mr_slices`): training on the MNI152 template and Colin27 (with its skull)
+Data (:func:`invlab._mr.mr_slices`): training on the MNI152 template and Colin27 (with its skull)
 in all three orientations, with augmentation; testing on a real slice of another person
-(:func:`invlab.data.mr_test_slice`, over several mask seeds) and, as the in-distribution
+(:func:`invlab._mr.mr_test_slice`, over several mask seeds) and, as the in-distribution
 reference, on the held-out axial slab of each training volume. Scores are PSNR of the magnitude
 :math:`|\hat x|` against :math:`m` (data range 1).
 """
@@ -21,7 +21,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .. import data
+from .. import _mrdata as _mr
 from .. import operators as op
 from .._checks import check_choice, check_int, check_real
 from ..metrics import psnr
@@ -97,10 +97,10 @@ def mr_measure(A, x: torch.Tensor, noise: float = MR_NOISE, seed=0) -> torch.Ten
     return A.mask * (k + noise * n)
 
 
-def mr_training_images(subjects=data.MR_SUBJECTS, brain_only="both") -> torch.Tensor:
+def mr_training_images(subjects=_mr.MR_SUBJECTS, brain_only="both") -> torch.Tensor:
     """Every training image of ``subjects`` in all three orientations, ``(N, 128, 128)``.
 
-    :func:`invlab.data.mr_slices` with ``split="train"``: no voxel of a held-out slab.
+    :func:`invlab._mr.mr_slices` with ``split="train"``: no voxel of a held-out slab.
     ``brain_only`` applies to Colin27 (the template is skull-stripped already): ``False`` its
     whole head, ``True`` its brain, ``"both"`` both copies, since scans come both ways (raw, or
     skull-stripped by a preprocessing pipeline) and a network should not fail on either.
@@ -108,14 +108,14 @@ def mr_training_images(subjects=data.MR_SUBJECTS, brain_only="both") -> torch.Te
     if isinstance(subjects, str):
         subjects = (subjects,)
     if not isinstance(subjects, (tuple, list)):
-        raise TypeError(f"subjects must be a name or a tuple of names from {data.MR_SUBJECTS}, got {subjects!r}.")
-    subjects = tuple(check_choice(s, "subject", data.MR_SUBJECTS) for s in subjects)
+        raise TypeError(f"subjects must be a name or a tuple of names from {_mr.MR_SUBJECTS}, got {subjects!r}.")
+    subjects = tuple(check_choice(s, "subject", _mr.MR_SUBJECTS) for s in subjects)
     if not subjects:
         raise ValueError("subjects must name at least one training subject.")
     if brain_only not in (False, True, "both") or isinstance(brain_only, (int, float)) and not isinstance(brain_only, bool):
         raise ValueError(f"brain_only must be False, True or 'both', got {brain_only!r}.")
     variants = {False: (False,), True: (True,), "both": (False, True)}[brain_only]
-    return torch.cat([data.mr_slices(s, o, "train", MR_SIZE, b) for s in subjects for o in data.MR_ORIENTATIONS
+    return torch.cat([_mr.mr_slices(s, o, "train", MR_SIZE, b) for s in subjects for o in _mr.MR_ORIENTATIONS
                       for b in (variants if s == "colin27" else (False,))])
 
 
@@ -134,7 +134,7 @@ def _augment(m: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     return (a * m.clamp_min(0) ** gamma).clamp(0, 1)
 
 
-def mr_batches(batch: int = 4, acceleration: float = 6, seed: int = 0, subjects=data.MR_SUBJECTS,
+def mr_batches(batch: int = 4, acceleration: float = 6, seed: int = 0, subjects=_mr.MR_SUBJECTS,
                brain_only="both", augment: bool = True, noise_range=(0.0, 2 * MR_NOISE)):
     r"""``draw(step) -> (y, A, x)``: a fresh training batch every step.
 
@@ -168,7 +168,7 @@ def mr_batches(batch: int = 4, acceleration: float = 6, seed: int = 0, subjects=
 def mr_test_set(kind: str = "person", acceleration: float = 6, mask: str = "random", noise: float = MR_NOISE):
     """A held-out MR test set: ``(x, masks, y)``, complex ground truth, boolean masks and k-space, each ``(N, 128, 128)``.
 
-    ``"person"``: the test person's slice (:func:`invlab.data.mr_test_slice`) under
+    ``"person"``: the test person's slice (:func:`invlab._mr.mr_test_slice`) under
     :data:`MR_TEST_MASKS` different masks (and phases and noise draws); ``"mni152"`` /
     ``"colin27"``: the 8 slices of that volume's held-out slab (Colin27 with its skull), one mask
     each. Image ``i`` uses seed ``50000 + i`` for its mask, phase and noise, the same for every
@@ -177,9 +177,9 @@ def mr_test_set(kind: str = "person", acceleration: float = 6, mask: str = "rand
     kind = check_choice(kind, "kind", MR_TEST_SETS)
     mask = check_choice(mask, "mask", MR_MASKS)
     if kind == "person":
-        m = data.mr_test_slice(MR_SIZE)[None].expand(MR_TEST_MASKS, -1, -1)
+        m = _mr.mr_test_slice(MR_SIZE)[None].expand(MR_TEST_MASKS, -1, -1)
     else:
-        m = data.mr_slices(kind, "axial", "test", MR_SIZE)
+        m = _mr.mr_slices(kind, "axial", "test", MR_SIZE)
     xs, masks, ys = [], [], []
     for i, mi in enumerate(m):
         s = _TEST_SEED + i
@@ -275,7 +275,7 @@ def mr_cs_best(masks: torch.Tensor, y: torch.Tensor, x_true: torch.Tensor, kind:
 THICK_K = 4
 
 
-def thick_batches(batch: int = 8, seed: int = 0, subjects=data.MR_SUBJECTS):
+def thick_batches(batch: int = 8, seed: int = 0, subjects=_mr.MR_SUBJECTS):
     """``draw(step) -> (y, k, x)``: thin training images ``x`` ``(batch, 1, k m, 128)`` and their thick-slice
     stacks ``y = thick_slices(x, k)`` along the rows, a fresh thickness ``k`` in 2...6 every step.
 
@@ -292,7 +292,7 @@ def thick_batches(batch: int = 8, seed: int = 0, subjects=data.MR_SUBJECTS):
         k = int(torch.randint(K_RANGE[0], K_RANGE[1] + 1, (1,), generator=g))
         x = _augment(pool[torch.randint(pool.shape[0], (batch,), generator=g)], g)
         x = x[:, None, :(MR_SIZE // k) * k]
-        return data.thick_slices(x, k), k, x
+        return _mr.thick_slices(x, k), k, x
     return draw
 
 
@@ -304,9 +304,9 @@ def thick_test_set(kind: str = "person", k: int = THICK_K):
     """
     kind = check_choice(kind, "kind", MR_TEST_SETS)
     k = check_int(k, "k", low=K_RANGE[0], high=K_RANGE[1])
-    x = data.mr_test_slice(MR_SIZE)[None] if kind == "person" else data.mr_slices(kind, "axial", "test", MR_SIZE)
+    x = _mr.mr_test_slice(MR_SIZE)[None] if kind == "person" else _mr.mr_slices(kind, "axial", "test", MR_SIZE)
     x = x[:, None, :(MR_SIZE // k) * k]
-    return data.thick_slices(x, k), x
+    return _mr.thick_slices(x, k), x
 
 
 def thick_scores(net, ks=tuple(range(K_RANGE[0], K_RANGE[1] + 1))) -> dict:
@@ -385,7 +385,7 @@ def _train(name):
     def train(model, n_steps: int | None = None, progress: bool = True, callback=None) -> dict:
         r"""Supervised training, complex MSE: :math:`\min_\theta \tfrac1N\|f_\theta(y, A) - x\|^2`."""
         s = MR_SETTINGS[name]
-        subjects = s.get("subjects", data.MR_SUBJECTS)
+        subjects = s.get("subjects", _mr.MR_SUBJECTS)
         draw = mr_batches(s["batch"], s["acceleration"], seed=0, subjects=subjects)
         val_draw = mr_batches(8, s["acceleration"], seed=99, subjects=subjects, augment=False,
                               noise_range=(MR_NOISE, MR_NOISE))
@@ -410,8 +410,8 @@ def _data(name: str) -> str:
     s = MR_SETTINGS[name]
     who = ("the MNI152 template only (skull-stripped; no Colin27)" if s.get("subjects") == ("mni152",) else
            "MNI152 template and Colin27 with its skull and skull-stripped")
-    return (f"{who} (invlab.data.mr_slices, train split: all "
-            f"three orientations, no voxel of the held-out slabs), {MR_SIZE}x{MR_SIZE} on a {data.MR_FOV} mm field of view, left-right "
+    return (f"{who} (invlab._mr.mr_slices, train split: all "
+            f"three orientations, no voxel of the held-out slabs), {MR_SIZE}x{MR_SIZE} on a {_mr.MR_FOV} mm field of view, left-right "
             f"flips and intensity a*m^gamma (a in [0.7, 1.1], gamma in [0.7, 1.4]), smooth random phase, a fresh "
             f"batch of {s['batch']} and a fresh random Cartesian mask at {s['acceleration']}x "
             f"(centre {MR_CENTER[s['acceleration']]:g}) every step from a generator seeded 0, complex k-space noise "

@@ -22,7 +22,8 @@ import ipywidgets as W
 import numpy as np
 import torch
 
-from .. import data, metrics
+from .. import _mrdata as _mr
+from .. import metrics
 from .. import operators as op
 from .._checks import check_choice, check_int, check_real
 from ..nets.thick import through_plane
@@ -49,8 +50,8 @@ def mr_image(name: str) -> torch.Tensor:
     """A :math:`128^2` magnitude image of :data:`MR_IMAGES`: the test person, or the middle slice of a held-out slab."""
     kind = _SET_OF_IMAGE[check_choice(name, "image", MR_IMAGES)]
     if kind == "person":
-        return data.mr_test_slice(MR_SIZE)
-    return data.mr_slices(kind, "axial", "test", MR_SIZE)[4]
+        return _mr.mr_test_slice(MR_SIZE)
+    return _mr.mr_slices(kind, "axial", "test", MR_SIZE)[4]
 
 
 def _note(x: torch.Tensor, x_true: torch.Tensor) -> str:
@@ -476,7 +477,7 @@ class CascadePanel(W.VBox):
 class ThickSlicePanel(W.VBox):
     r"""Thick-slice super-resolution: linear, cubic and the network against the thin truth (row 4.7).
 
-    The thin image is averaged over :math:`k` neighbouring rows (:func:`~invlab.data.thick_slices`,
+    The thin image is averaged over :math:`k` neighbouring rows (:func:`~invlab._mr.thick_slices`,
     a box slice profile), then brought back to the thin grid by linear and Keys cubic interpolation
     (:func:`~invlab.nets.through_plane`) and by the network. Rows are the through-plane direction
     (inferior-superior for the coronal test person, anterior-posterior for the axial slabs).
@@ -537,7 +538,7 @@ class ThickSlicePanel(W.VBox):
         self.row.set(4, x, title="thin truth", note=SET_LABELS[self.image.value])
         gain = self.scores["network"] - self.scores["cubic"]
         self.info.value = _info(
-            f"Slices {k} rows thick ({k * data.MR_FOV / MR_SIZE:.1f} mm): cubic {self.scores['cubic']:.2f} dB, linear "
+            f"Slices {k} rows thick ({k * _mr.MR_FOV / MR_SIZE:.1f} mm): cubic {self.scores['cubic']:.2f} dB, linear "
             f"{self.scores['linear']:.2f} dB, network {self.scores['network']:.2f} dB ({gain:+.2f} dB over cubic). "
             "Interpolation only fills in between the slice centres; the network also undoes the averaging inside "
             "each slice, where it has learned what anatomy usually looks like.")
