@@ -123,12 +123,14 @@ def main(argv=None):
     rows.append(zf)
     table(["network"] + [f"{a}x {m}" for a in recipes.MR_ACCELERATIONS for m in recipes.MR_MASKS], rows)
 
-    if "mri_cascade_6x_template" in il.pretrained.available():
-        print("\n== distribution shift at 6x: the cascade trained on the MNI template alone vs the shipped one (mean PSNR dB)")
+    shift = [n for n in ("mri_unet_6x_template", "mri_unet_6x", "mri_cascade_6x_template", "mri_cascade_6x")
+             if n in il.pretrained.available()]
+    if any(n.endswith("_template") for n in shift):
+        print("\n== distribution shift at 6x: networks trained on the MNI template's axial slices alone (no augmentation) "
+              "vs the shipped ones (mean PSNR dB)")
         rows = []
-        for name, net in (("zero-filled", None), ("mri_cascade_6x_template", il.pretrained.load("mri_cascade_6x_template")),
-                          ("mri_cascade_6x", il.pretrained.load("mri_cascade_6x"))):
-            sc = recipes.mr_scores(net, 6)
+        for name in ["zero-filled"] + shift:
+            sc = recipes.mr_scores(None if name == "zero-filled" else il.pretrained.load(name), 6)
             rows.append([name] + [f"{sc[f'psnr_{k}']:.2f}" for k in recipes.MR_TEST_SETS])
         table(["network"] + list(recipes.MR_TEST_SETS), rows)
 
@@ -166,7 +168,8 @@ def main(argv=None):
     print("\n== shipped networks (manifest)")
     rows = []
     names = [name for acc in recipes.MR_ACCELERATIONS for _, (name, _) in shipped(acc).items()]
-    names += [n for n in ("mri_cascade_6x_template", "thick_slice_sr") if n in il.pretrained.available()]
+    names += [n for n in ("mri_unet_6x_template", "mri_cascade_6x_template", "thick_slice_sr")
+              if n in il.pretrained.available()]
     for name in names:
         e = il.pretrained.info(name)
         rows.append([name, e["class"], f"{e['parameters']:,}", f"{e['train_seconds'] / 60:.1f}", str(e["steps"]),

@@ -299,9 +299,10 @@ def test_through_plane_interpolation_reads_each_thick_slice_at_its_centre():
     assert through_plane(torch.zeros(2, 1, 4, 7), 3, "nearest").shape == (2, 1, 12, 7)
 
 
-def test_thick_slice_net_serves_every_k_and_starts_as_linear_interpolation():
+@pytest.mark.parametrize("grid", ["thin", "thick"])
+def test_thick_slice_net_serves_every_k_and_starts_as_linear_interpolation(grid):
     from invlab.nets import ThickSliceSR, through_plane
-    net = ThickSliceSR(8, 3)
+    net = ThickSliceSR(8, 3, grid=grid)
     y, x = recipes.thick_test_set("person", 4)
     assert y.shape == (1, 1, 32, 128) and x.shape == (1, 1, 128, 128)
     with torch.no_grad():
@@ -313,6 +314,29 @@ def test_thick_slice_net_serves_every_k_and_starts_as_linear_interpolation():
     assert net(y[0, 0], 4).shape == (128, 128)
     with pytest.raises(ValueError, match="k must be between 2 and 6"):
         net(y, 7)
+
+
+def test_thick_grid_net_interleaves_its_channels_into_thin_rows_and_sees_far():
+    """grid="thick": channel j of thick row i is the residual of thin row i k + j, and a CNN of
+    depth d on the thick grid reaches d thick slices = d k thin rows to either side."""
+    from invlab.nets import ThickSliceSR, through_plane
+    net = ThickSliceSR(4, 3, grid="thick")
+    with torch.no_grad():
+        net.body[-1].bias.copy_(torch.arange(6.0))
+        y = torch.rand(1, 1, 10, 16)
+        for k in (2, 3, 6):
+            r = net(y, k) - through_plane(y, k, "linear")
+            expect = torch.arange(k, dtype=r.dtype).repeat(10)[:, None].expand(-1, 16)
+            torch.testing.assert_close(r[0, 0], expect)
+        net.body[-1].bias.zero_()
+        _perturb(net)
+        # a change in thick slice 0 moves thin rows up to 3 thick slices away (depth 3), not beyond
+        y2 = y.clone()
+        y2[..., 0, :] += 1
+        k = 4
+        d = (net(y2, k) - net(y, k) - (through_plane(y2, k, "linear") - through_plane(y, k, "linear"))).abs()
+        rows = d[0, 0].amax(-1)
+        assert rows[: 3 * k].max() > 0 and rows[4 * k:].max() == 0
 
 
 def test_thick_test_sets_and_the_classical_baselines():

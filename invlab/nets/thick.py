@@ -112,13 +112,23 @@ class ThickSliceSR(nn.Module):
     r"""Through-plane super-resolution for any slice thickness :math:`k` in 2...6: ``net(y_thick, k) -> x_thin``.
 
     .. math::
-        x = z + \mathrm{CNN}_\theta\big([z,\ k/6]\big), \qquad z = \mathrm{linear}_k(y),
+        x = z + \mathcal S_k\big(\mathrm{CNN}_\theta([u,\ k/6])\big), \qquad z = \mathrm{linear}_k(y),
 
     the linear through-plane interpolation :math:`z` (:func:`through_plane`) plus a residual
     predicted by a plain CNN that also sees :math:`k` as a constant channel, so one network serves
-    every thickness. Input ``(B, 1, m, W)`` (or ``(m, W)``, ``(B, m, W)``), output
-    ``(B, 1, k m, W)`` (same layout as the input). The last convolution starts at zero: the untrained
-    network is linear interpolation.
+    every thickness. Where the CNN runs is ``grid``:
+
+    * ``"thin"``: on the thin grid, :math:`u = z` and :math:`\mathcal S_k` the identity
+      (pre-upsampling: every convolution pays for all :math:`k m` rows);
+    * ``"thick"``: on the measured thick grid, :math:`u = y`, the CNN ending in
+      :math:`K = 6` channels, of which :math:`\mathcal S_k` takes the first :math:`k` and
+      interleaves them along the rows (channel :math:`j` of thick row :math:`i` becomes thin row
+      :math:`ik + j`; a one-axis pixel shuffle, post-upsampling). Each convolution costs :math:`k`
+      times less and sees :math:`k` times more thin rows, so the same budget buys a wider, deeper
+      network with a receptive field of several thick slices.
+
+    Input ``(B, 1, m, W)`` (or ``(m, W)``, ``(B, m, W)``), output ``(B, 1, k m, W)`` (same layout as
+    the input). The last convolution starts at zero: the untrained network is linear interpolation.
 
     Parameters
     ----------
@@ -126,18 +136,27 @@ class ThickSliceSR(nn.Module):
         Feature channels.
     depth : int
         Convolutions (>= 2), 3x3 each, ReLU between.
+    grid : {"thin", "thick"}
+        The grid the CNN runs on (see above).
     """
 
-    def __init__(self, width: int = 32, depth: int = 6):
+    def __init__(self, width: int = 32, depth: int = 6, grid: str = "thin"):
         super().__init__()
         self.width = check_int(width, "width", low=1)
         self.depth = check_int(depth, "depth", low=2, high=32)
-        check_size_budget(ThickSliceSR, width=width, depth=depth)
-        self.body = zero_init_cnn(2, 1, width, depth)
+        self.grid = check_choice(grid, "grid", ("thin", "thick"))
+        check_size_budget(ThickSliceSR, width=width, depth=depth, grid=grid)
+        self.body = zero_init_cnn(2, 1 if grid == "thin" else K_RANGE[1], width, depth)
+        if grid == "thick":
+            # He initialisation keeps the activations' scale through a deep plain ReLU stack; PyTorch's
+            # default shrinks it ~2x per layer, and Adam's fixed-size steps then kill the tiny ReLUs.
+            for conv in list(self.body)[:-1:2]:
+                nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+                nn.init.zeros_(conv.bias)
 
     def config(self) -> dict:
         """The constructor arguments (stored by :mod:`invlab.pretrained`)."""
-        return {"width": self.width, "depth": self.depth}
+        return {"width": self.width, "depth": self.depth, "grid": self.grid}
 
     def forward(self, y: torch.Tensor, k: int) -> torch.Tensor:
         """Thin slices from thick ones (see the class); ``k`` between 2 and 6."""
@@ -146,6 +165,10 @@ class ThickSliceSR(nn.Module):
             raise ValueError(f"k must be between {K_RANGE[0]} and {K_RANGE[1]} for ThickSliceSR (the thicknesses it "
                              f"was built for), got {k}.")
         z = F.interpolate(y4, scale_factor=(k, 1), mode="bilinear", align_corners=False)
-        cond = torch.full_like(z, k / K_RANGE[1])
-        x = z + self.body(torch.cat([z, cond], dim=1))
-        return _back(x, shape).to(dtype)
+        if self.grid == "thin":
+            r = self.body(torch.cat([z, torch.full_like(z, k / K_RANGE[1])], dim=1))
+        else:
+            b, _, m, w = y4.shape
+            r = self.body(torch.cat([y4, torch.full_like(y4, k / K_RANGE[1])], dim=1))[:, :k]
+            r = r.permute(0, 2, 1, 3).reshape(b, 1, m * k, w)      # channel j of row i -> thin row i k + j
+        return _back(z + r, shape).to(dtype)

@@ -97,8 +97,8 @@ def mr_measure(A, x: torch.Tensor, noise: float = MR_NOISE, seed=0) -> torch.Ten
     return A.mask * (k + noise * n)
 
 
-def mr_training_images(subjects=_mr.MR_SUBJECTS, brain_only="both") -> torch.Tensor:
-    """Every training image of ``subjects`` in all three orientations, ``(N, 128, 128)``.
+def mr_training_images(subjects=_mr.MR_SUBJECTS, brain_only="both", orientations=_mr.MR_ORIENTATIONS) -> torch.Tensor:
+    """Every training image of ``subjects`` in ``orientations`` (default: all three), ``(N, 128, 128)``.
 
     :func:`invlab._mr.mr_slices` with ``split="train"``: no voxel of a held-out slab.
     ``brain_only`` applies to Colin27 (the template is skull-stripped already): ``False`` its
@@ -115,7 +115,13 @@ def mr_training_images(subjects=_mr.MR_SUBJECTS, brain_only="both") -> torch.Ten
     if brain_only not in (False, True, "both") or isinstance(brain_only, (int, float)) and not isinstance(brain_only, bool):
         raise ValueError(f"brain_only must be False, True or 'both', got {brain_only!r}.")
     variants = {False: (False,), True: (True,), "both": (False, True)}[brain_only]
-    return torch.cat([_mr.mr_slices(s, o, "train", MR_SIZE, b) for s in subjects for o in _mr.MR_ORIENTATIONS
+    if isinstance(orientations, str):
+        orientations = (orientations,)
+    if not isinstance(orientations, (tuple, list)) or not orientations:
+        raise TypeError(f"orientations must be a name or a non-empty tuple of names from {_mr.MR_ORIENTATIONS}, "
+                        f"got {orientations!r}.")
+    orientations = tuple(check_choice(o, "orientation", _mr.MR_ORIENTATIONS) for o in orientations)
+    return torch.cat([_mr.mr_slices(s, o, "train", MR_SIZE, b) for s in subjects for o in orientations
                       for b in (variants if s == "colin27" else (False,))])
 
 
@@ -135,13 +141,15 @@ def _augment(m: torch.Tensor, g: torch.Generator) -> torch.Tensor:
 
 
 def mr_batches(batch: int = 4, acceleration: float = 6, seed: int = 0, subjects=_mr.MR_SUBJECTS,
-               brain_only="both", augment: bool = True, noise_range=(0.0, 2 * MR_NOISE)):
+               brain_only="both", augment: bool = True, noise_range=(0.0, 2 * MR_NOISE),
+               orientations=_mr.MR_ORIENTATIONS):
     r"""``draw(step) -> (y, A, x)``: a fresh training batch every step.
 
     ``batch`` images drawn at random from :func:`mr_training_images` (augmented: left-right
     flips, intensity :math:`a\,m^{\gamma}`), each given a :func:`mr_phase`; one random mask at ``acceleration`` per
     step (so the network sees many masks), and k-space noise of a level drawn per step from
-    ``noise_range``. ``x`` is the complex ground truth ``(batch, 128, 128)``.
+    ``noise_range``. ``subjects``, ``brain_only`` and ``orientations`` choose the image pool
+    (:func:`mr_training_images`). ``x`` is the complex ground truth ``(batch, 128, 128)``.
     """
     batch = check_int(batch, "batch", low=1)
     acceleration = check_real(acceleration, "acceleration", low=1)
@@ -151,7 +159,7 @@ def mr_batches(batch: int = 4, acceleration: float = 6, seed: int = 0, subjects=
     lo, hi = (check_real(v, "noise_range", low=0) for v in noise_range)
     if hi < lo:
         raise ValueError(f"noise_range must be (low, high) with low <= high, got {noise_range!r}.")
-    pool = mr_training_images(subjects, brain_only)
+    pool = mr_training_images(subjects, brain_only, orientations)
     g = torch.Generator().manual_seed(seed)
 
     def draw(step):
@@ -345,13 +353,16 @@ MR_SETTINGS = {
     "mri_unet_11x": dict(cls=MRIUNet, kwargs={"width": 16, "depth": 3}, acceleration=11, batch=8, steps=2400,
                          lr=2e-3),
     "mri_cascade_6x_template": dict(cls=Cascade, kwargs={"n_blocks": 5, "width": 32, "depth": 5, "nu": "learned"},
-                                    acceleration=6, batch=2, steps=1700, lr=1e-3, subjects=("mni152",)),
+                                    acceleration=6, batch=2, steps=1700, lr=1e-3, subjects=("mni152",),
+                                    orientations=("axial",), augment=False),
+    "mri_unet_6x_template": dict(cls=MRIUNet, kwargs={"width": 16, "depth": 3}, acceleration=6, batch=8, steps=2400,
+                                 lr=2e-3, subjects=("mni152",), orientations=("axial",), augment=False),
     "mri_kspace_6x": dict(cls=KSpaceNet, kwargs={"width": 12, "depth": 4}, acceleration=6, batch=8, steps=2400,
                           lr=2e-3),
 }
 
 
-THICK_SETTINGS = dict(kwargs={"width": 32, "depth": 6}, batch=8, steps=1400, lr=2e-3)
+THICK_SETTINGS = dict(kwargs={"width": 48, "depth": 8, "grid": "thick"}, batch=8, steps=2000, lr=5e-4)
 
 
 def _build_thick():
@@ -386,9 +397,11 @@ def _train(name):
         r"""Supervised training, complex MSE: :math:`\min_\theta \tfrac1N\|f_\theta(y, A) - x\|^2`."""
         s = MR_SETTINGS[name]
         subjects = s.get("subjects", _mr.MR_SUBJECTS)
-        draw = mr_batches(s["batch"], s["acceleration"], seed=0, subjects=subjects)
+        orientations = s.get("orientations", _mr.MR_ORIENTATIONS)
+        draw = mr_batches(s["batch"], s["acceleration"], seed=0, subjects=subjects, augment=s.get("augment", True),
+                          orientations=orientations)
         val_draw = mr_batches(8, s["acceleration"], seed=99, subjects=subjects, augment=False,
-                              noise_range=(MR_NOISE, MR_NOISE))
+                              noise_range=(MR_NOISE, MR_NOISE), orientations=orientations)
         val = [val_draw(0)]
 
         def loss(net, batch):
@@ -410,9 +423,12 @@ def _data(name: str) -> str:
     s = MR_SETTINGS[name]
     who = ("the MNI152 template only (skull-stripped; no Colin27)" if s.get("subjects") == ("mni152",) else
            "MNI152 template and Colin27 with its skull and skull-stripped")
-    return (f"{who} (invlab._mr.mr_slices, train split: all "
-            f"three orientations, no voxel of the held-out slabs), {MR_SIZE}x{MR_SIZE} on a {_mr.MR_FOV} mm field of view, left-right "
-            f"flips and intensity a*m^gamma (a in [0.7, 1.1], gamma in [0.7, 1.4]), smooth random phase, a fresh "
+    orient = s.get("orientations", _mr.MR_ORIENTATIONS)
+    where = "all three orientations" if tuple(orient) == _mr.MR_ORIENTATIONS else "/".join(orient) + " slices only"
+    aug = ("left-right flips and intensity a*m^gamma (a in [0.7, 1.1], gamma in [0.7, 1.4])"
+           if s.get("augment", True) else "no augmentation (no flips, no intensity change)")
+    return (f"{who} (invlab._mr.mr_slices, train split: {where}, no voxel of the held-out slabs), "
+            f"{MR_SIZE}x{MR_SIZE} on a {_mr.MR_FOV} mm field of view, {aug}, smooth random phase, a fresh "
             f"batch of {s['batch']} and a fresh random Cartesian mask at {s['acceleration']}x "
             f"(centre {MR_CENTER[s['acceleration']]:g}) every step from a generator seeded 0, complex k-space noise "
             f"sigma ~ U[0, {2 * MR_NOISE:g}]")
@@ -434,7 +450,8 @@ def _recipes(Recipe) -> dict:
     out = {}
     for name, s in MR_SETTINGS.items():
         kind = name.split("_")[1]
-        extra = (" - trained on the skull-stripped MNI template alone, to show what a distribution shift does"
+        extra = (" - trained on the skull-stripped MNI template's axial slices alone, without augmentation, to show "
+                 "what a distribution shift does"
                  if s.get("subjects") == ("mni152",) else "")
         out[name] = Recipe(name=name, build=_build(name), train=_train(name), evaluate=_evaluate(name),
                            metric="psnr_person", data=_data(name),
@@ -445,6 +462,8 @@ def _recipes(Recipe) -> dict:
         data=(f"the MR training images of mri_* (MNI152 and Colin27, all three orientations, train split, flips and "
               f"intensity augmentation), thick slices = mean of k thin rows, a fresh k in 2..6 and batch of "
               f"{THICK_SETTINGS['batch']} every step from a generator seeded 0"),
-        description="thick-slice super-resolution: linear through-plane interpolation plus a residual 6-layer CNN "
-                    "(width 32) told k; one network for k = 2..6, net(y_thick, k) -> x_thin; lecture 4 (MR, row 4.7)")
+        description=(f"thick-slice super-resolution: linear through-plane interpolation plus a residual "
+                     f"{THICK_SETTINGS['kwargs']['depth']}-layer CNN (width {THICK_SETTINGS['kwargs']['width']}) told k, "
+                     f"run on the {THICK_SETTINGS['kwargs']['grid']} grid; one network for k = 2..6, "
+                     f"net(y_thick, k) -> x_thin; lecture 4 (MR, row 4.7)"))
     return out
