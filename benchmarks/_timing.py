@@ -18,7 +18,7 @@ def median_ms(fn, repeats: int = 15, warmup: int = 2) -> float:
 def table(header, rows):
     """Print a plain-text table with aligned columns."""
     rows = [[str(c) for c in r] for r in rows]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
     line = " | ".join(h.ljust(w) for h, w in zip(header, widths))
     print(line)
     print("-+-".join("-" * w for w in widths))

@@ -4,7 +4,7 @@ Run: ``python benchmarks/bench_browser_latency.py [NOTEBOOK] [--presses 30] [--s
 (default notebook: the harness fixture ``tests/browser/fixtures/slider_demo.ipynb``), or for
 every lecture, in JupyterLab and in the presentation mode (app view, Voilà)::
 
-    python benchmarks/bench_browser_latency.py --lectures [--views lab,app] [--only 01,02] [--presses 10]
+    python benchmarks/bench_browser_latency.py --lectures [--views lab,app] [--only 01,04b] [--presses 10]
         [--idle-before 90]   # wait after Run All, as a lecturer who opened the lecture before class
 
 
@@ -183,15 +183,24 @@ def bench_page_panels(page, cells, presses, pause, warmup, timeout, only_types=N
     return rows
 
 
+def select_lectures(paths, only: str = ""):
+    """The notebooks of ``paths`` named by ``only``: comma-separated lecture numbers (``04``: 04a and 04b),
+    part numbers (the stem up to its first ``_``: ``04b``) or whole stems; all of them when ``only`` is empty."""
+    wanted = {w.strip() for w in only.split(",") if w.strip()}
+    if not wanted:
+        return list(paths)
+    return [p for p in paths if {Path(p).stem[:2], Path(p).stem.split("_")[0], Path(p).stem} & wanted]
+
+
 def run_lectures(args) -> int:
     from playwright.sync_api import sync_playwright
 
     from invlab import present
 
-    lectures = sorted((REPO / "lectures").glob("*.ipynb"))
-    if args.only:
-        wanted = {w.strip() for w in args.only.split(",")}
-        lectures = [p for p in lectures if p.name[:2] in wanted or p.stem in wanted]
+    lectures = select_lectures(sorted((REPO / "lectures").glob("*.ipynb")), args.only)
+    if not lectures:
+        print(f"--only {args.only!r} matches no notebook in lectures/")
+        return 1
     views = [v.strip() for v in args.views.split(",") if v.strip()]
     results = []  # (lecture, view, row)
     timing = {}
@@ -250,7 +259,7 @@ def run_lectures(args) -> int:
         med = statistics.median(v) if v else float("nan")
         cls = "run on change" if med > RUN_MS else r["kind"]
         r["class"] = cls
-        rows.append([lecture[:2], view, r["type"], r["slider"], cls, len(v),
+        rows.append([lecture.split("_")[0], view, r["type"], r["slider"], cls, len(v),
                      f"{med:.0f}", f"{percentile(v, 90):.0f}" if v else "-", r["missed"]])
     table(["lecture", "view", "panel", "slider", "kind", "n", "median ms", "p90 ms", "missed"], rows)
     print()
@@ -299,7 +308,7 @@ def main(argv=None):
     ap.add_argument("--lectures", action="store_true",
                     help="every lecture, every slider of one panel of each type, per view (see the docstring)")
     ap.add_argument("--views", default="lab,app", help="with --lectures: lab, app or both (default: %(default)s)")
-    ap.add_argument("--only", default="", help="with --lectures: lecture numbers or stems, e.g. 01,02")
+    ap.add_argument("--only", default="", help="with --lectures: lecture numbers or stems, e.g. 01,02,04b")
     ap.add_argument("--idle-before", type=float, default=2.0,
                     help="with --lectures: seconds between Run All and the first press in JupyterLab (a lecturer "
                          "who opened the lecture before class: the slow panels prefetch meanwhile; default %(default)s)")

@@ -12,7 +12,9 @@ PSNR and SSIM with a 4-pixel border cropped (``invlab.recipes.sr_scores``):
   settings): read from the stored run ``sr_baselines`` (made by ``python -m invlab.pretrained run
   sr_baselines``, ~4 min), or computed again here with ``--recompute``;
 * the seven framework networks (``sr_<framework>_x<f>``; the progressive x4 network's first stage
-  also at x2), and the two loss variants of ``sr_post_x4`` with the sharpness ratio.
+  also at x2), each also as a geometric self-ensemble (``invlab.nets.SelfEnsemble``: the mean over
+  the 8 flips/transposes of y, 8 times the cost), and the two loss variants of ``sr_post_x4`` with
+  the sharpness ratio.
 
 Also the forward time of each network at 256x256 output on 1 thread (median of 7).
 
@@ -33,6 +35,7 @@ from invlab.widgets.lecture3 import _forward_ms
 
 from _timing import table
 
+SE = " + self-ensemble (x8)"
 NETS = {("post", 2): "sr_post_x2", ("post", 4): "sr_post_x4", ("pre", 2): "sr_pre_x2", ("pre", 4): "sr_pre_x4",
         ("progressive", 4): "sr_progressive_x4", ("iterative", 2): "sr_iterative_x2",
         ("iterative", 4): "sr_iterative_x4"}
@@ -59,12 +62,14 @@ def times():
     for (kind, f), name in NETS.items():
         net = il.pretrained.load(name)
         ms = forward_ms(net, f)
-        rows.append([name, f"{sum(p.numel() for p in net.parameters()):,}", f"{ms:.0f}", "yes" if ms <= 200 else "NO"])
+        ms_se = forward_ms(il.nets.SelfEnsemble(net), f, repeats=3)
+        rows.append([name, f"{sum(p.numel() for p in net.parameters()):,}", f"{ms:.0f}", "yes" if ms <= 200 else "NO",
+                     f"{ms_se:.0f}"])
     net = il.pretrained.load("sr_progressive_x4")
     rows.append(["sr_progressive_x4 (x2: stage 1)", f"{sum(p.numel() for p in net.stages[0].parameters()):,}",
-                 f"{forward_ms(lambda y: net(y, factor=2), 2):.0f}", ""])
-    print("\nForward pass to a 256x256 output, 1 thread, median of 7 (ms):")
-    table(["network", "parameters", "ms", "<= 200 ms"], rows)
+                 f"{forward_ms(lambda y: net(y, factor=2), 2):.0f}", "", ""])
+    print("\nForward pass to a 256x256 output, 1 thread, median of 7 (ms; the self-ensemble: 8 passes, median of 3):")
+    table(["network", "parameters", "ms", "<= 200 ms", "self-ensemble ms"], rows)
 
 
 def quality(recompute):
@@ -86,6 +91,10 @@ def quality(recompute):
             if g == f:
                 s = recipes.sr_scores(il.pretrained.load(name))
                 res[name] = (s["per_image"]["psnr"], s["per_image"]["ssim"])
+        for (kind, g), name in NETS.items():  # the same networks, each averaged over 8 symmetries of y
+            if g == f:
+                s = recipes.sr_scores(il.nets.SelfEnsemble(il.pretrained.load(name)))
+                res[name + SE] = (s["per_image"]["psnr"], s["per_image"]["ssim"])
         if f == 2:
             net = il.pretrained.load("sr_progressive_x4")
             s = recipes.sr_scores(lambda v: net(v, factor=2), 2)
@@ -104,15 +113,18 @@ def quality(recompute):
             rows.append([m] + [f"{v:.2f}" for v in p] + [f"{mp:.2f}", f"{statistics.mean(s):.4f}",
                                                           f"{mp - bic:+.2f}", f"{mp - tv:+.2f}", f"{mp - pnp:+.2f}"])
         table(["method"] + list(names) + ["mean", "SSIM", "- bicubic", "- TV-SR", "- PnP"], rows)
-        nets = {m: statistics.mean(p) for m, (p, _) in res.items() if m.startswith("sr_")}
+        nets = {m: statistics.mean(p) for m, (p, _) in res.items() if m.startswith("sr_") and not m.endswith(SE)}
+        ens = {m: statistics.mean(p) for m, (p, _) in res.items() if m.endswith(SE)}
         need = 3.0 if f == 2 else 2.5
         bic_f = statistics.mean(res["bicubic (F.interpolate)"][0])
-        best = max(nets, key=nets.get)
+        best, best_se = max(nets, key=nets.get), max(ens, key=ens.get)
         print(f"acceptance x{f}: every network >= bicubic + {need} dB: grid bicubic "
               f"{'yes' if min(nets.values()) >= bic + need else 'NO'} (worst {min(nets.values()) - bic:+.2f}), "
               f"F.interpolate bicubic {'yes' if min(nets.values()) >= bic_f + need else 'NO'} "
               f"(worst {min(nets.values()) - bic_f:+.2f}); best network {best} {nets[best] - tv:+.2f} dB over TV-SR "
-              f"({'yes' if nets[best] >= tv + 0.5 else 'NO'}, needs +0.5)")
+              f"({'yes' if nets[best] >= tv + 0.5 else 'NO'}, needs +0.5); with the self-ensemble: {best_se} "
+              f"{ens[best_se] - tv:+.2f} dB ({'yes' if ens[best_se] >= tv + 0.5 else 'NO'}); the ensemble's gain "
+              f"per network: {', '.join(f'{m[:-len(SE)]} {ens[m] - nets[m[:-len(SE)]]:+.2f}' for m in ens)}")
     return results
 
 

@@ -951,6 +951,7 @@ from invlab.widgets import lecture3 as W3, lecture3_losses as W3L  # noqa: E402
 
 _SR4 = SR.SRPost(4, width=4, depth=0)
 _SR2 = SR.SRPost(2, width=4, depth=0)
+from invlab.nets import SelfEnsemble  # noqa: E402
 _PAIR = (torch.zeros(1, 1, 8, 8), torch.zeros(1, 1, 8, 8))
 
 CASES += [
@@ -963,6 +964,11 @@ CASES += [
     ("perceptual.features", lambda v: losses.perceptual(*_PAIR, v), "features", st.sampled_from([None, 3, "f"])),
     ("perceptual.x", lambda v: losses.perceptual(_PAIR[0], v, lambda t: [t]), "x",
      st.sampled_from([np.zeros((1, 1, 8, 8)), torch.full((1, 1, 8, 8), NAN), torch.zeros(1, 1, 8, 9), None])),
+    ("SelfEnsemble.net", lambda v: SelfEnsemble(v), "super-resolution network",
+     st.sampled_from([None, 3, "sr_post_x4", lambda y: y, torch.nn.Identity()])),
+    ("SelfEnsemble(y)", lambda v: SelfEnsemble(_SR2)(v), "x",
+     st.sampled_from([np.zeros((8, 8)), torch.full((8, 8), NAN), torch.zeros(8, 8, dtype=torch.complex64),
+                      torch.zeros(2, 3, 8, 8), None])),
     ("adversarial.discriminator", lambda v: losses.adversarial(_PAIR[0], v), "discriminator",
      st.sampled_from([None, 3, "D"])),
     ("adversarial.x_hat", lambda v: losses.adversarial(v, lambda t: t), "x_hat",

@@ -279,3 +279,72 @@ def test_fine_tune_runs_every_loss_term():
         recipes.fine_tune_sr(net, {"perceptual": 1.0}, 1, progress=False)
     with pytest.raises(ValueError, match="weights"):
         recipes.fine_tune_sr(net, {"l1": 0.0}, 1, progress=False)
+
+
+# ------------------------------------------------------------------ geometric self-ensemble
+
+@pytest.mark.parametrize("factor", [2, 3, 4])
+@pytest.mark.parametrize("k", range(8))
+def test_each_symmetry_commutes_with_the_forward_model(factor, k):
+    """g(A x) = A(G_g x) exactly, with G_g^{-1} = _dihedral_hr_inverse: the grid shift of f - 1 on a flipped axis."""
+    from invlab.nets.selfensemble import _dihedral_hr_inverse, _dihedral_lr
+    n = 12 * factor
+    A = op.Downsample((n, n), factor)
+    x = _rand(2, n, n, seed=k)
+    # G_g x is the image whose measurement is g(Ax); _dihedral_hr_inverse maps it back to x
+    gx = _forward_hr(x, k, factor)
+    assert torch.allclose(_dihedral_hr_inverse(gx, k, factor), x)
+    assert torch.allclose(A(gx), _dihedral_lr(A(x), k), atol=1e-12)
+    if k & 3 and factor > 1:  # without the shift a flip would not commute: the test can fail
+        naive = _dihedral_lr(x, k)
+        assert not torch.allclose(A(naive), _dihedral_lr(A(x), k), atol=1e-3)
+
+
+def _forward_hr(x, k, factor):
+    """G_g: flip, roll each flipped axis by -(f - 1), then transpose (the inverse of _dihedral_hr_inverse)."""
+    dims = [d for d, bit in ((-1, 1), (-2, 2)) if k & bit]
+    if dims:
+        x = torch.roll(x.flip(dims), [-(factor - 1)] * len(dims), dims)
+    return x.transpose(-1, -2) if k & 4 else x
+
+
+def test_self_ensemble_of_an_equivariant_map_is_that_map_and_keeps_the_layout():
+    """An exact inverse of the forward model's symmetries (A^T, the adjoint: equivariant with the shift) is its own
+    self-ensemble; a network is averaged over eight different answers; layouts and dtypes are kept."""
+    from invlab.nets import SelfEnsemble
+
+    class Adjoint(torch.nn.Module):
+        factor = 2
+
+        def forward(self, y, factor=None):
+            return op.Downsample((2 * y.shape[-2], 2 * y.shape[-1]), 2).adjoint(y)
+
+    y = _rand(3, 1, 8, 8, dtype=torch.float32)
+    ens = SelfEnsemble(Adjoint())
+    assert torch.allclose(ens(y), Adjoint()(y), atol=1e-6)
+    net = SR.SRPost(2, width=8, depth=1)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+        out = SelfEnsemble(net)(y)
+        # by hand: transpose last (k = 4 + 1 + 2), flips first; the answer rolled by f - 1 = 1 on each flipped axis
+        answers = [net(y), net(y.flip(-1)).roll(1, -1).flip(-1), net(y.flip(-2)).roll(1, -2).flip(-2),
+                   net(y.flip(-1, -2)).roll((1, 1), (-1, -2)).flip(-1, -2)]
+        for flips in ((), (-1,), (-2,), (-1, -2)):
+            z = y.flip(flips) if flips else y
+            a = net(z.transpose(-1, -2)).transpose(-1, -2)
+            answers.append(a.roll((1,) * len(flips), flips).flip(flips) if flips else a)
+        assert torch.allclose(out, sum(answers) / 8, atol=1e-6)
+        assert out.shape == (3, 1, 16, 16) and not torch.allclose(out, net(y), atol=1e-4)
+        assert SelfEnsemble(net)(y[0, 0]).shape == (16, 16)
+        assert SelfEnsemble(net)(y[:, 0].double()).dtype == torch.float64
+    assert SelfEnsemble(net).factor == 2
+
+
+def test_self_ensemble_refuses_what_is_not_an_sr_network():
+    from invlab.nets import SelfEnsemble
+    for bad in (None, lambda y: y, torch.nn.Identity(), "sr_post_x4"):
+        with pytest.raises(TypeError, match="super-resolution network"):
+            SelfEnsemble(bad)
+    with pytest.raises(ValueError, match="factor"):
+        SelfEnsemble(SR.SRPost(4, width=4, depth=0))(torch.rand(1, 1, 8, 8), factor=2)

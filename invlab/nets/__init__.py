@@ -21,7 +21,9 @@ from .gan import Discriminator, Generator
 from .dip import DIPNet
 from . import sr
 from .sr import PatchDiscriminator, SRIterative, SRPost, SRPre, SRProgressive
+from .selfensemble import SelfEnsemble
 
 __all__ = ["DnCNN", "UNet", "UNetDenoiser", "noise_level_map", "gan", "Generator", "Discriminator",
            "UNetReconstructor", "UnrolledGD", "LearnedGD", "DIPNet", "sr", "SRPost", "SRPre", "SRProgressive",
-           "SRIterative", "PatchDiscriminator", "Cascade", "KSpaceNet", "MRIUNet", "ThickSliceSR", "through_plane"]
+           "SRIterative", "PatchDiscriminator", "Cascade", "KSpaceNet", "MRIUNet", "ThickSliceSR", "through_plane",
+           "SelfEnsemble"]

@@ -97,6 +97,17 @@ def mr_measure(A, x: torch.Tensor, noise: float = MR_NOISE, seed=0) -> torch.Ten
     return A.mask * (k + noise * n)
 
 
+def _names(value, what: str, allowed: tuple) -> tuple:
+    """``value`` as a non-empty tuple of names from ``allowed``: one name, or a tuple/list of them."""
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{what}s must be a name or a tuple of names from {allowed}, got {value!r}.")
+    if not value:
+        raise ValueError(f"{what}s must name at least one of {allowed}, got an empty {type(value).__name__}.")
+    return tuple(check_choice(v, what, allowed) for v in value)
+
+
 def mr_training_images(subjects=_mr.MR_SUBJECTS, brain_only="both", orientations=_mr.MR_ORIENTATIONS) -> torch.Tensor:
     """Every training image of ``subjects`` in ``orientations`` (default: all three), ``(N, 128, 128)``.
 
@@ -105,22 +116,11 @@ def mr_training_images(subjects=_mr.MR_SUBJECTS, brain_only="both", orientations
     whole head, ``True`` its brain, ``"both"`` both copies, since scans come both ways (raw, or
     skull-stripped by a preprocessing pipeline) and a network should not fail on either.
     """
-    if isinstance(subjects, str):
-        subjects = (subjects,)
-    if not isinstance(subjects, (tuple, list)):
-        raise TypeError(f"subjects must be a name or a tuple of names from {_mr.MR_SUBJECTS}, got {subjects!r}.")
-    subjects = tuple(check_choice(s, "subject", _mr.MR_SUBJECTS) for s in subjects)
-    if not subjects:
-        raise ValueError("subjects must name at least one training subject.")
+    subjects = _names(subjects, "subject", _mr.MR_SUBJECTS)
+    orientations = _names(orientations, "orientation", _mr.MR_ORIENTATIONS)
     if brain_only not in (False, True, "both") or isinstance(brain_only, (int, float)) and not isinstance(brain_only, bool):
         raise ValueError(f"brain_only must be False, True or 'both', got {brain_only!r}.")
     variants = {False: (False,), True: (True,), "both": (False, True)}[brain_only]
-    if isinstance(orientations, str):
-        orientations = (orientations,)
-    if not isinstance(orientations, (tuple, list)) or not orientations:
-        raise TypeError(f"orientations must be a name or a non-empty tuple of names from {_mr.MR_ORIENTATIONS}, "
-                        f"got {orientations!r}.")
-    orientations = tuple(check_choice(o, "orientation", _mr.MR_ORIENTATIONS) for o in orientations)
     return torch.cat([_mr.mr_slices(s, o, "train", MR_SIZE, b) for s in subjects for o in orientations
                       for b in (variants if s == "colin27" else (False,))])
 

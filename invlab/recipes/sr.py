@@ -16,7 +16,7 @@ from ..losses import DenoiserFeatures, adversarial, discriminator_loss, l1, l2, 
 from ..metrics import psnr, ssim
 from ..nets import PatchDiscriminator, SRIterative, SRPost, SRPre, SRProgressive
 from ..train import fit
-from ._common import _denoiser_training_images
+from ._common import _channels_last, _denoiser_training_images
 
 __all__ = ["SR_FACTORS", "SR_BORDER", "SR_SETTINGS", "SR_VARIANTS", "sr_test_set", "sr_scores", "sr_batches",
            "sr_loss", "make_sr_loss", "fine_tune_sr"]
@@ -257,8 +257,9 @@ def _trainer(name):
         f = s["kwargs"]["factor"]
         draw = sr_batches(f, s["patch"], s["batch"], seed=0)
         val = [sr_batches(f, s["patch"], 32, seed=99)(0)]
-        return fit(model, sr_loss, draw, n_steps or s["steps"], lr=1e-3, val_batches=val, seed=0, callback=callback,
-                   progress=progress, keep_best=False, grad_clip=1.0)
+        with _channels_last(model):
+            return fit(model, sr_loss, draw, n_steps or s["steps"], lr=1e-3, val_batches=val, seed=0,
+                       callback=callback, progress=progress, keep_best=False, grad_clip=1.0)
     return train
 
 
