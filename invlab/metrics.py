@@ -82,17 +82,16 @@ def ssim(x: torch.Tensor, x_true: torch.Tensor, data_range: float = 1.0):
     g = _gauss_window()
     if H < len(g) or W < len(g):
         raise ValueError(f"ssim needs images of at least {len(g)}x{len(g)} pixels, got {H}x{W}.")
-    k = (g[:, None] * g[None, :])[None, None]
     a = x.reshape(-1, 1, H, W)
     b = x_true.reshape(-1, 1, H, W)
-
-    def filt(z):
-        return F.conv2d(z, k)
-
-    mu_a, mu_b = filt(a), filt(b)
-    vaa = filt(a * a) - mu_a**2
-    vbb = filt(b * b) - mu_b**2
-    vab = filt(a * b) - mu_a * mu_b
+    # the Gaussian window is separable: a row filter then a column filter (22 instead of 121
+    # multiplications per pixel), all five local statistics in one batch
+    z = torch.cat([a, b, a * a, b * b, a * b])
+    z = F.conv2d(F.conv2d(z, g[None, None, None, :]), g[None, None, :, None])
+    mu_a, mu_b, eaa, ebb, eab = z.chunk(5)
+    vaa = eaa - mu_a**2
+    vbb = ebb - mu_b**2
+    vab = eab - mu_a * mu_b
     c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
     s = ((2 * mu_a * mu_b + c1) * (2 * vab + c2)) / ((mu_a**2 + mu_b**2 + c1) * (vaa + vbb + c2))
     return _out(s.mean(dim=(-3, -2, -1)).reshape(batch))

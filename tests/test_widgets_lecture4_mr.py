@@ -50,6 +50,22 @@ def test_kspace_panel_sweeps_every_control_and_scores_what_it_shows():
     assert "Every measured line is in the centre" in p.info.value
 
 
+def test_kspace_panel_redraws_only_what_a_control_changes():
+    """The image, its phase and its k-space depend on the image alone: a mask control leaves them as they are (a
+    slider step encodes three pictures, not six); the image drop-down redraws them; nothing is ever left stale."""
+    p = W.KSpacePanel()
+    first = list(p.row.pngs)
+    p.acceleration.value = 10
+    assert p.row.pngs[:3] == first[:3]
+    assert all(p.row.pngs[i] != first[i] for i in (3, 4, 5))
+    p.image.value = W.MR_IMAGES[1]
+    assert all(p.row.pngs[i] != first[i] for i in (0, 1, 2))
+    p.kind.value, p.center.value = "equispaced", 0.1
+    fresh = W.KSpacePanel(acceleration=10, kind="equispaced", center_fraction=0.1, image=W.MR_IMAGES[1])
+    assert p.row.pngs == fresh.row.pngs
+    assert [c.value for c in p.row.captions] == [c.value for c in fresh.row.captions]
+
+
 def test_describe_counts_the_lines():
     text = W.KSpacePanel.describe(6.0, "random", 21, 11)
     assert "21 of 128" in text and "11 in the fully sampled centre, 10 outside" in text

@@ -105,6 +105,7 @@ class KSpacePanel(W.VBox):
                              "error"], self.width, lines=3)
         self.info = W.HTML()
         self._x = {}
+        self._drawn_image = None
         for c in (self.image, self.acceleration, self.center, self.kind):
             c.observe(lambda change: self.update(), names="value")
         controls = W.HBox([self.image, self.acceleration, self.center], layout=W.Layout(flex_flow="row wrap"))
@@ -129,10 +130,12 @@ class KSpacePanel(W.VBox):
         r = self.compute(self.image.value, self.acceleration.value, self.center.value, self.kind.value)
         m, x, zf = r["m"], r["x"], r["zf"].abs().clamp(0, 1)
         self.zero_filled = zf
-        self.row.set(0, m, title="image |x|", note=self.image.value.split(" (")[0])
-        self.row.set(1, torch.angle(x) * (m > 0.02), vmin=-np.pi, vmax=np.pi, cmap="twilight", title="phase ∠x",
-                     note="simulated, smooth (−π…π)")
-        self.row.set(2, _log_k(r["k"]), title="k-space log|Fx|", note="centre: low frequencies")
+        if self._drawn_image != self.image.value:  # the first three depend on the image only: redrawn when it changes
+            self.row.set(0, m, title="image |x|", note=self.image.value.split(" (")[0])
+            self.row.set(1, torch.angle(x) * (m > 0.02), vmin=-np.pi, vmax=np.pi, cmap="twilight",
+                         title="phase ∠x", note="simulated, smooth (−π…π)")
+            self.row.set(2, _log_k(r["k"]), title="k-space log|Fx|", note="centre: low frequencies")
+            self._drawn_image = self.image.value
         n_lines = int(r["mask"][0].sum())
         self.row.set(3, r["mask"].float(), title="mask M", note=f"{n_lines} of {MR_SIZE} lines · R = "
                                                               f"{r['acceleration']:.1f}")
