@@ -48,10 +48,10 @@ def _wait_pictures(page, before, timeout=6.0):
 
 
 def _panels(page):
-    """Indices of output areas worth a look: widget panels and figures."""
+    """Indices of output areas worth a look: widget panels, figures and tables."""
     return page.evaluate(
         """(sel) => Array.from(document.querySelectorAll(sel)).map((el, i) =>
-              (el.querySelector('.widget-slider, .widget-dropdown, img') ? i : -1)).filter(i => i >= 0)""",
+              (el.querySelector('.widget-slider, .widget-dropdown, img, table') ? i : -1)).filter(i => i >= 0)""",
         PANEL)
 
 
