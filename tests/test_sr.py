@@ -295,7 +295,7 @@ def test_each_symmetry_commutes_with_the_forward_model(factor, k):
     gx = _forward_hr(x, k, factor)
     assert torch.allclose(_dihedral_hr_inverse(gx, k, factor), x)
     assert torch.allclose(A(gx), _dihedral_lr(A(x), k), atol=1e-12)
-    if k & 3 and factor > 1:  # without the shift a flip would not commute: the test can fail
+    if k & 3:  # without the shift a flip would not commute: the test can fail
         naive = _dihedral_lr(x, k)
         assert not torch.allclose(A(naive), _dihedral_lr(A(x), k), atol=1e-3)
 
@@ -309,8 +309,8 @@ def _forward_hr(x, k, factor):
 
 
 def test_self_ensemble_of_an_equivariant_map_is_that_map_and_keeps_the_layout():
-    """An exact inverse of the forward model's symmetries (A^T, the adjoint: equivariant with the shift) is its own
-    self-ensemble; a network is averaged over eight different answers; layouts and dtypes are kept."""
+    """A map that is exactly equivariant under the shifted symmetries (the adjoint A^T) is its own self-ensemble;
+    a network is averaged over eight different answers; layouts and dtypes are kept."""
     from invlab.nets import SelfEnsemble
 
     class Adjoint(torch.nn.Module):
@@ -323,9 +323,10 @@ def test_self_ensemble_of_an_equivariant_map_is_that_map_and_keeps_the_layout():
     ens = SelfEnsemble(Adjoint())
     assert torch.allclose(ens(y), Adjoint()(y), atol=1e-6)
     net = SR.SRPost(2, width=8, depth=1)
+    g = torch.Generator().manual_seed(0)
     with torch.no_grad():
         for p in net.parameters():
-            p.add_(0.05 * torch.randn_like(p))
+            p.add_(0.05 * torch.randn(p.shape, generator=g))
         out = SelfEnsemble(net)(y)
         # by hand: transpose last (k = 4 + 1 + 2), flips first; the answer rolled by f - 1 = 1 on each flipped axis
         answers = [net(y), net(y.flip(-1)).roll(1, -1).flip(-1), net(y.flip(-2)).roll(1, -2).flip(-2),
@@ -348,3 +349,16 @@ def test_self_ensemble_refuses_what_is_not_an_sr_network():
             SelfEnsemble(bad)
     with pytest.raises(ValueError, match="factor"):
         SelfEnsemble(SR.SRPost(4, width=4, depth=0))(torch.rand(1, 1, 8, 8), factor=2)
+
+
+def test_training_keeps_each_weights_memory_layout():
+    """The SR recipes train in channels-last; afterwards SRPre's body is channels-last again (its forward pass is built
+    for it) and a network built contiguous is contiguous again."""
+    from invlab.recipes._common import _channels_last
+    pre, post = SR.SRPre(2, width=4, depth=1), SR.SRPost(2, width=4, depth=0)
+    assert not pre.body[2].weight.is_contiguous()
+    with _channels_last(pre, post):
+        assert not post.tail.conv.weight.is_contiguous()  # (16, 4, 3, 3): channels-last inside the block
+    assert pre.body[2].weight.is_contiguous(memory_format=torch.channels_last)
+    assert not pre.body[2].weight.is_contiguous()
+    assert post.features[0].weight.is_contiguous() and post.tail.conv.weight.is_contiguous()

@@ -12,11 +12,15 @@ __all__ = []
 
 @contextmanager
 def _channels_last(*nets, enabled: bool = True):
-    """Convolution weights of ``nets`` in channels-last memory format inside the block, contiguous after it.
+    """Convolution weights of ``nets`` in channels-last memory format inside the block, back in their own
+    layout after it.
 
     On the CPU the convolutions run 10-20 % faster that way, with the same arithmetic up to
-    rounding; the shipped weights are stored contiguous.
+    rounding; the shipped weights are stored contiguous. A weight that was channels-last before
+    (:class:`~invlab.nets.SRPre` builds its body so, for its forward pass) stays channels-last.
     """
+    was_last = [p for net in nets for p in net.parameters()
+                if p.dim() == 4 and not p.is_contiguous() and p.is_contiguous(memory_format=torch.channels_last)]
     if enabled:
         for net in nets:
             net.to(memory_format=torch.channels_last)
@@ -26,6 +30,8 @@ def _channels_last(*nets, enabled: bool = True):
         if enabled:
             for net in nets:
                 net.to(memory_format=torch.contiguous_format)
+            for p in was_last:
+                p.data = p.data.contiguous(memory_format=torch.channels_last)
 
 
 
