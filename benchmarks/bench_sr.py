@@ -31,7 +31,7 @@ import torch.nn.functional as F
 import invlab as il
 from invlab import recipes
 from invlab.pretrained import runs
-from invlab.widgets.lecture3 import _forward_ms
+from invlab.nets import forward_ms as _forward_ms
 
 from _timing import table
 
@@ -53,7 +53,7 @@ def score(out, x):
 
 def forward_ms(net, factor, size=256, repeats=7):
     """Median ms of one forward pass to a size x size output (the notebook table's timer)."""
-    return _forward_ms(net, torch.rand(1, 1, size // factor, size // factor), repeats)
+    return _forward_ms(net, torch.rand(1, 1, size // factor, size // factor), repeats=repeats)
 
 
 def times():

@@ -28,7 +28,10 @@ def process(path: str) -> None:
             kept = []
             for o in cell.outputs:
                 if o.get("output_type") == "stream" and o.get("name") == "stdout":
-                    kept.append(o)
+                    if kept and kept[-1].get("output_type") == "stream":  # one block, however the kernel flushed it
+                        kept[-1]["text"] += o["text"]
+                    else:
+                        kept.append(o)
                 elif o.get("output_type") == "execute_result":
                     o["data"] = {"text/plain": o["data"]["text/plain"]}
                     kept.append(o)

@@ -155,3 +155,20 @@ def test_screening_finds_the_basin_plain_restarts_miss():
         exact_plain = int((metrics.psnr(plain, x0) > 40).sum())
         exact_screened = int((metrics.psnr(screened, x0) > 40).sum())
         assert exact_plain <= 6 and exact_screened >= 10, (exact_plain, exact_screened)
+
+
+def test_stored_sweep_is_what_its_code_computes_and_stays_under_its_ceiling():
+    """Lecture 2's CSGM sweep is a stored run: its TV baseline at the smallest m computed again agrees,
+    and no number of measurements lifts CSGM's mean above the generator's ceiling (A = I)."""
+    import invlab as il
+    from invlab.pretrained import runs
+
+    run = il.pretrained.stored_run("csgm_sweep")
+    x = il.recipes.gan_test_images(n_per_class=1)
+    assert run["m"] == list(runs.CSGM_SWEEP_M) and run["csgm"].shape == run["baseline"].shape == (len(run["m"]), len(x))
+    m = run["m"][0]
+    A, y = il.recipes.cs_measurements(m, x, m)  # cs_sweep's seed: 0 + m
+    tv = il.analysis.sparse_cs_baseline(A, y, x, prior="tv")["psnr"]
+    torch.testing.assert_close(tv.double(), run["baseline"][0], atol=0.05, rtol=0)
+    assert (run["csgm"].mean(1) < run["plateau"] + 0.5).all()
+    assert run["baseline"].mean(1)[-1] > run["baseline"].mean(1)[0] + 5  # TV keeps improving with m

@@ -951,7 +951,7 @@ from invlab.widgets import lecture3 as W3, lecture3_losses as W3L  # noqa: E402
 
 _SR4 = SR.SRPost(4, width=4, depth=0)
 _SR2 = SR.SRPost(2, width=4, depth=0)
-from invlab.nets import SelfEnsemble  # noqa: E402
+from invlab.nets import SelfEnsemble, forward_ms  # noqa: E402
 _PAIR = (torch.zeros(1, 1, 8, 8), torch.zeros(1, 1, 8, 8))
 
 CASES += [
@@ -969,6 +969,10 @@ CASES += [
     ("SelfEnsemble(y)", lambda v: SelfEnsemble(_SR2)(v), "x",
      st.sampled_from([np.zeros((8, 8)), torch.full((8, 8), NAN), torch.zeros(8, 8, dtype=torch.complex64),
                       torch.zeros(2, 3, 8, 8), None])),
+    ("sr_training_images.half", lambda v: recipes.sr_training_images(v), "half",
+     st.sampled_from([None, 1, "yes", NAN])),
+    ("forward_ms.fn", lambda v: forward_ms(v, X), "fn", st.sampled_from([None, 3, "net"])),
+    ("forward_ms.repeats", lambda v: forward_ms(lambda t: t, X, repeats=v), "repeats", "count"),
     ("adversarial.discriminator", lambda v: losses.adversarial(_PAIR[0], v), "discriminator",
      st.sampled_from([None, 3, "D"])),
     ("adversarial.x_hat", lambda v: losses.adversarial(v, lambda t: t), "x_hat",

@@ -117,3 +117,21 @@ def test_unet_denoiser_is_residual_and_conditional():
         UNetDenoiser(width=0)
     with pytest.raises(ValueError, match="x must be"):
         UNet(2, 1)(torch.rand(1, 1, 8, 8))
+
+
+def test_forward_ms_is_the_median_of_the_timed_calls_after_one_warm_up(monkeypatch):
+    """A fake clock: each call advances it by the next duration; the first (warm-up) call is not counted."""
+    from invlab.nets import forward_ms, timing
+
+    now = [0.0]
+    durations = iter([0.500, 0.005, 0.001, 0.003])  # warm-up 500 ms, then 5, 1, 3 ms: median 3
+    grad_enabled = []
+
+    def fn(y):
+        grad_enabled.append(torch.is_grad_enabled())
+        now[0] += next(durations)
+        return y
+
+    monkeypatch.setattr(timing.time, "perf_counter", lambda: now[0])
+    assert forward_ms(fn, torch.zeros(2), repeats=3) == pytest.approx(3.0)
+    assert grad_enabled == [False] * 4  # timed without autograd, warm-up included

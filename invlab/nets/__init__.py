@@ -22,8 +22,9 @@ from .dip import DIPNet
 from . import sr
 from .sr import PatchDiscriminator, SRIterative, SRPost, SRPre, SRProgressive
 from .selfensemble import SelfEnsemble
+from .timing import forward_ms
 
 __all__ = ["DnCNN", "UNet", "UNetDenoiser", "noise_level_map", "gan", "Generator", "Discriminator",
            "UNetReconstructor", "UnrolledGD", "LearnedGD", "DIPNet", "sr", "SRPost", "SRPre", "SRProgressive",
            "SRIterative", "PatchDiscriminator", "Cascade", "KSpaceNet", "MRIUNet", "ThickSliceSR", "through_plane",
-           "SelfEnsemble"]
+           "SelfEnsemble", "forward_ms"]

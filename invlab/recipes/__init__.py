@@ -17,7 +17,7 @@ __all__ = ["Recipe", "RECIPES", "DENOISER_SIGMAS", "PNP_SETTINGS", "noisy_test_i
            "denoising_batches", "denoising_loss", "DEBLUR_BLUR", "DEBLUR_NOISE", "deblurring_test_set",
            "deblurring_batches", "reconstructor_scores", "CS_NOISE", "CSGM_LAM_Z", "cs_measurements", "csgm_lam_z",
            "gan_test_images", "generator_scores", "SR_FACTORS", "SR_BORDER", "SR_SETTINGS", "sr_test_set",
-           "sr_scores", "sr_batches", "sr_loss", "SR_VARIANTS", "make_sr_loss", "fine_tune_sr",
+           "sr_scores", "sr_batches", "sr_loss", "SR_VARIANTS", "make_sr_loss", "fine_tune_sr", "sr_training_images",
            "CT_SIZE", "CT_VIEWS", "CT_NOISE", "CT_TEST_SEED", "CT_TEST_SETS", "CT_SETTINGS", "CT_TV_LAMS", "CT_TV_ITER",
            "ct_angles", "ct_operator", "ct_measure", "ct_test_set", "ct_batches", "ct_scores", "ct_tv_best",
            "MR_SIZE", "MR_ACCELERATIONS", "MR_CENTER", "MR_NOISE", "MR_MASKS", "MR_TEST_SETS", "MR_TEST_MASKS",
@@ -82,7 +82,7 @@ RECIPES = {
 }
 
 from .sr import (SR_BORDER, SR_FACTORS, SR_SETTINGS, SR_VARIANTS, _recipes as _sr_recipes, fine_tune_sr,  # noqa: E402
-                 make_sr_loss, sr_batches, sr_loss, sr_scores, sr_test_set)
+                 make_sr_loss, sr_batches, sr_loss, sr_scores, sr_test_set, sr_training_images)
 
 RECIPES.update(_sr_recipes(Recipe))
 

@@ -13,14 +13,12 @@ The loss zoo (row 3.4) is in :mod:`invlab.widgets.lecture3_losses`. Slow setting
 """
 from __future__ import annotations
 
-import statistics
-import time
-
 import ipywidgets as W
 import torch
 
 from .. import data, metrics
 from .. import operators as op
+from ..nets import forward_ms
 from ..nets import sr as SR
 from ..recipes import SR_BORDER
 from .base import ImageRow, LatestWins, _check_positive_int, from_frontend
@@ -179,17 +177,6 @@ class CheckerboardPanel(W.VBox):
                                 f"mean; white = 2 or more). The stride {even} the kernel size. Resize-then-convolve and "
                                 "ICNR are flat inside for any weights; transposed and plain sub-pixel layers are flat "
                                 "only with unit weights and a stride that divides the kernel.")
-
-
-def _forward_ms(net, y, repeats: int = 3) -> float:
-    with torch.no_grad():
-        net(y)
-        times = []
-        for _ in range(repeats):
-            t = time.perf_counter()
-            net(y)
-            times.append(time.perf_counter() - t)
-    return 1000 * statistics.median(times)
 
 
 class FrameworkPanel(W.VBox):
@@ -363,9 +350,9 @@ def sr_table(nets: dict, denoiser=None, factors=(2, 4), size: int = 256, n_image
         if m in FRAMEWORK_LABELS:
             net = nets[(m, f)]
             params = sum(p.numel() for p in net.parameters())
-            ms = _forward_ms(net, torch.rand(1, 1, size // f, size // f))
+            ms = forward_ms(net, torch.rand(1, 1, size // f, size // f))
         elif m == "bicubic":
-            ms = _forward_ms(lambda v: A.interpolate(v, "bicubic"), torch.rand(1, size // f, size // f))
+            ms = forward_ms(lambda v: A.interpolate(v, "bicubic"), torch.rand(1, size // f, size // f))
         rows.append({"method": FRAMEWORK_LABELS.get(m, m), "factor": f, "psnr": sum(ps) / len(ps),
                      "ssim": sum(ss) / len(ss), "params": params, "ms": ms})
     return rows

@@ -30,7 +30,7 @@ from ..pretrained.runs import CT_TV_SCANS, from_uint8
 from ..recipes import CT_NOISE, CT_SIZE, CT_TEST_SEED, CT_TEST_SETS, CT_VIEWS, ct_measure, ct_operator, ct_test_set
 from .base import AxesView, ImageRow, LatestWins, PlotImage, _check_positive_int
 from .lecture2 import _info
-from .lecture3 import _forward_ms
+from ..nets import forward_ms
 
 __all__ = ["SinogramPanel", "CTMethodsPanel", "ViewsPanel", "UnrolledPanel", "ct_table", "table_html", "PHANTOMS",
            "SET_LABELS", "SCAN_LABELS", "TEST_VIEWS", "ERROR_MAX"]
@@ -257,10 +257,10 @@ def ct_table(nets: dict, tv_run: dict, scan: str = "sparse", timing: bool = True
             res["ssim"].setdefault(method, {})[kind] = s
     A, x, y = ct_test_set("ellipses", *_scan(scan), n=1)
     res["params"] = {"FBP": 0, "TV (best λ)": 0}
-    res["ms"] = {"FBP": _forward_ms(A.fbp, y) if timing else None, "TV (best λ)": None}
+    res["ms"] = {"FBP": forward_ms(A.fbp, y) if timing else None, "TV (best λ)": None}
     for label, net in nets.items():
         res["params"][label] = sum(p.numel() for p in net.parameters()) if hasattr(net, "parameters") else None
-        res["ms"][label] = _forward_ms(lambda v: net(v, A), y) if timing else None
+        res["ms"][label] = forward_ms(lambda v: net(v, A), y) if timing else None
     return res
 
 

@@ -32,7 +32,7 @@ from ..recipes import (MR_ACCELERATIONS, MR_CENTER, MR_MASKS, MR_NOISE, MR_SIZE,
                        mr_phase, mr_test_set, thick_test_set)
 from .base import ImageRow, LatestWins, PlotImage, _check_positive_int
 from .lecture2 import _info
-from .lecture3 import _forward_ms
+from ..nets import forward_ms
 
 __all__ = ["KSpacePanel", "MRMethodsPanel", "CascadePanel", "ThickSlicePanel", "mr_image", "mr_reconstructions",
            "mr_table", "mr_table_html", "MR_IMAGES", "SET_LABELS", "ERROR_MAX"]
@@ -238,12 +238,12 @@ def mr_table(nets: dict, cs_run: dict, timing: bool = True) -> dict:
     x, masks, y = mr_test_set("person", MR_ACCELERATIONS[0])
     A = op.MRI(masks[0])
     res["params"] = {"zero-filled": 0, "CS-TV (best λ)": 0, "CS-wavelet (best λ)": 0}
-    res["ms"] = {"zero-filled": _forward_ms(A.adjoint, y[0]) if timing else None, "CS-TV (best λ)": None,
+    res["ms"] = {"zero-filled": forward_ms(A.adjoint, y[0]) if timing else None, "CS-TV (best λ)": None,
                  "CS-wavelet (best λ)": None}
     first = nets[min(nets)]
     for label, net in first.items():
         res["params"][label] = sum(p.numel() for p in net.parameters()) if hasattr(net, "parameters") else None
-        res["ms"][label] = _forward_ms(lambda v: net(v, A), y[:1]) if timing else None
+        res["ms"][label] = forward_ms(lambda v: net(v, A), y[:1]) if timing else None
     return res
 
 
