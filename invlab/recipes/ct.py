@@ -204,8 +204,8 @@ def ct_tv_best(A, y: torch.Tensor, x_true: torch.Tensor, lams=CT_TV_LAMS, n_iter
 CT_SETTINGS = {
     "ct_unet": dict(cls=UNetReconstructor, kwargs={"width": 16, "depth": 3, "input": "fbp"}, batch=8, steps=1300,
                     lr=2e-3),
-    "ct_unrolled": dict(cls=LearnedGD, kwargs={"n_blocks": 6, "width": 24, "depth": 3, "memory": 4}, batch=4,
-                        steps=1000, lr=2e-3),
+    "ct_unrolled": dict(cls=LearnedGD, kwargs={"n_blocks": 6, "width": 24, "depth": 3, "memory": 4}, batch=1,
+                        steps=4000, lr=2e-3),
 }
 
 
