@@ -499,7 +499,7 @@ class UnrolledPanel(W.VBox):
         a1.bar(np.arange(1, K + 1), steps, color="C0")
         a1.axhline(1.0, color="0.6", ls=":", lw=1, label="start (1)")
         a1.axhline(2.0, color="C3", ls="--", lw=1, label="Landweber's limit (2)")
-        a1.set_ylim(0, max(2.4, 1.25 * float(steps.max())))  # room for the legend above the bars
+        a1.set_ylim(0, max(2.4, 1.35 * float(steps.max())))  # room for the legend above the bars
         a1.legend(loc="upper left", framealpha=0.9, fontsize=8)
         a1.set_xlabel("block k")
         a1.set_ylabel("η_k (units of 1/‖A‖²)")
