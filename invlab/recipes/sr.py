@@ -91,6 +91,16 @@ def sr_training_images(half: bool = False) -> list:
     With ``half=True`` also each photo at half its native size (:math:`2\times2` block means), whose
     content is on the scale of the test images at 256² (most are photos of about 512² shrunk by two):
     for ``sr_post_x4`` this added about 0.03 dB on the test images in a 6000-step run (27.61 → 27.64).
+
+    Parameters
+    ----------
+    half : bool
+        Add the half-size photos (``SR_SETTINGS[name]["half"]`` says which networks train on them).
+
+    Returns
+    -------
+    list of torch.Tensor
+        2-D float32 images in :math:`[0, 1]` of different sizes, for :func:`sr_batches` ``(images=...)``.
     """
     half = check_bool(half, "half")
     images = _denoiser_training_images()
