@@ -161,11 +161,11 @@ def test_stored_sweep_is_what_its_code_computes_and_stays_under_its_ceiling():
     """Lecture 2's CSGM sweep is a stored run: its TV baseline at the smallest m computed again agrees,
     and no number of measurements lifts CSGM's mean above the generator's ceiling (A = I)."""
     import invlab as il
-    from invlab.pretrained import runs
+    from invlab.widgets import lecture2
 
     run = il.pretrained.stored_run("csgm_sweep")
     x = il.recipes.gan_test_images(n_per_class=1)
-    assert run["m"] == list(runs.CSGM_SWEEP_M) and run["csgm"].shape == run["baseline"].shape == (len(run["m"]), len(x))
+    assert run["m"] == list(lecture2.CSGM_SWEEP_M) and run["csgm"].shape == run["baseline"].shape == (len(run["m"]), len(x))
     m = run["m"][0]
     A, y = il.recipes.cs_measurements(m, x, m)  # cs_sweep's seed: 0 + m
     tv = il.analysis.sparse_cs_baseline(A, y, x, prior="tv")["psnr"]

@@ -197,10 +197,8 @@ def test_pnp_pgd_divergence_rule_matches_gradient_descent(denoiser):
 def test_stored_tv_table_is_what_its_code_computes():
     """Lecture 2's TV table is a stored run: one of its entries computed again agrees, and TV's
     best PSNR falls as the noise grows on every image."""
-    from invlab.pretrained import runs
-
     run = il.pretrained.stored_run("denoise_tv")
-    assert run["sigmas"] == list(runs.DENOISE_TV_SIGMAS) and run["images"] == list(il.data.TEST_IMAGES)
+    assert run["sigmas"] == list(lecture2.DENOISE_TV_SIGMAS) and run["images"] == list(il.data.TEST_IMAGES)
     x, y = il.recipes.noisy_test_images(0.1, size=run["size"])
     again = il.analysis.tv_denoise_best(y[1], x[1], 0.1)
     assert again["best_psnr"] == pytest.approx(run["0.1"]["psnr"][1], abs=0.01)

@@ -23,6 +23,7 @@ from .._checks import check_int, check_real
 from ..recipes import PNP_SETTINGS
 from .. import operators as op
 from ..operators import check_tensor
+from ..pretrained import runs as _runs
 from .base import ImageRow, IterationScrubber, LatestWins, _check_positive_int, from_frontend, nearest_first, psnr_note, slider_values
 
 __all__ = ["DenoiserPanel", "PnPPanel", "PnPTasksPanel", "centre_crop", "tv_baseline", "TV_LAMBDAS"]
@@ -485,3 +486,72 @@ class PnPTasksPanel(W.VBox):
         gain = r["psnr_pnp"] - r["psnr_tv"]
         self.info.value = _info(f"{task}: plug-and-play {'beats' if gain > 0 else 'loses to'} TV at its best λ by "
                                 f"<b>{abs(gain):.2f} dB</b>, with a denoiser that was trained only to remove noise.")
+
+
+#: Lecture 2's denoiser table: noise levels (both ends and the middle of the panel's slider) and image size.
+DENOISE_TV_SIGMAS, DENOISE_TV_SIZE = (0.01, 0.1, 0.2), 128
+
+
+def _denoise_tv(progress=False) -> dict:
+    r"""Lecture 2, 2.3: TV denoising at its best λ per image, the classical side of the denoiser's table.
+
+    :func:`~invlab.analysis.tv_denoise_best` (:math:`\operatorname{prox}_{\lambda\mathrm{TV}}`,
+    λ searched in :math:`[0.2\sigma, 2\sigma]`) on the noisy test images of
+    :func:`~invlab.recipes.noisy_test_images` at each σ of :data:`DENOISE_TV_SIGMAS`, at
+    :data:`DENOISE_TV_SIZE`². Stored: ``"sigmas"``, ``"size"``, ``"images"`` and, under ``f"{sigma:g}"``,
+    ``"psnr"`` and ``"lam"`` per image.
+    """
+    from tqdm.auto import tqdm
+
+    from ..analysis import tv_denoise_best
+    from ..recipes import noisy_test_images
+
+    out = {"sigmas": list(DENOISE_TV_SIGMAS), "size": DENOISE_TV_SIZE, "images": list(data.TEST_IMAGES)}
+    bar = tqdm(total=len(DENOISE_TV_SIGMAS) * len(data.TEST_IMAGES), desc="TV denoising", disable=not progress)
+    for s in DENOISE_TV_SIGMAS:
+        x, y = noisy_test_images(s, size=DENOISE_TV_SIZE)
+        best = []
+        for xi, yi in zip(x, y):
+            best.append(tv_denoise_best(yi, xi, s))
+            bar.update()
+        out[f"{s:g}"] = {"psnr": [round(float(b["best_psnr"]), 4) for b in best],
+                         "lam": [float(b["best_lam"]) for b in best]}
+    bar.close()
+    return out
+
+
+#: Lecture 2's CSGM sweep: numbers of measurements, restarts, iterations and screened starts.
+CSGM_SWEEP_M, CSGM_SWEEP = (25, 50, 100, 400), dict(restarts=2, n_iter=100, candidates=64)
+
+
+def _csgm_sweep(progress=False) -> dict:
+    r"""Lecture 2, 2.5: CSGM against TV as the number of measurements :math:`m` grows, and CSGM's ceiling.
+
+    :func:`~invlab.widgets.lecture2_gan.cs_sweep` with the shipped generator on
+    :func:`~invlab.recipes.gan_test_images` (one test image per class) for each :math:`m` of
+    :data:`CSGM_SWEEP_M` (settings :data:`CSGM_SWEEP`, TV at its best λ per image), and the
+    representation error: the mean PSNR of the closest :math:`G(z)` found by the same search with
+    :math:`A = I` (``"plateau"``). Stored: ``"m"``, ``"csgm"`` and ``"baseline"`` (PSNR, ``(len(m), N)``,
+    float64), ``"baseline_name"``, ``"plateau"``.
+    """
+    from ..pretrained import load
+    from ..operators import Identity
+    from ..recipes import gan_test_images
+    from .lecture2_gan import cs_sweep  # here, not at the top: lecture2_gan imports this module
+
+    generator = load("gan_generator")
+    x = gan_test_images(n_per_class=1)
+    out = cs_sweep(generator, x, CSGM_SWEEP_M, baseline="tv", **CSGM_SWEEP)
+    out["csgm"], out["baseline"] = torch.from_numpy(out["csgm"]), torch.from_numpy(out["baseline"])
+    closest, _ = solvers.csgm(Identity(tuple(x.shape[-2:])), x, generator, n_iter=CSGM_SWEEP["n_iter"],
+                              restarts=CSGM_SWEEP["restarts"], candidates=CSGM_SWEEP["candidates"])
+    out["plateau"] = float(metrics.psnr(closest, x).mean())
+    return out
+
+
+_runs.RUNS["denoise_tv"] = _runs.Run(
+    "denoise_tv", "TV denoising (best lambda per image) on the test images at three noise levels (lecture 2, 2.3)",
+    _denoise_tv)
+_runs.RUNS["csgm_sweep"] = _runs.Run(
+    "csgm_sweep", "CSGM against TV (best lambda per image) for several numbers of measurements (lecture 2, 2.5)",
+    _csgm_sweep)
