@@ -20,10 +20,10 @@ import torch
 
 from .. import analysis, data, metrics, noise, regularisers, solvers
 from .._checks import check_int, check_real
-from ..recipes import PNP_SETTINGS
+from ..recipes import PNP_SETTINGS, gan_test_images, noisy_test_images
 from .. import operators as op
 from ..operators import check_tensor
-from ..pretrained import runs as _runs
+from ..pretrained import load as _load, runs as _runs
 from .base import ImageRow, IterationScrubber, LatestWins, _check_positive_int, from_frontend, nearest_first, psnr_note, slider_values
 
 __all__ = ["DenoiserPanel", "PnPPanel", "PnPTasksPanel", "centre_crop", "tv_baseline", "TV_LAMBDAS"]
@@ -503,16 +503,13 @@ def _denoise_tv(progress=False) -> dict:
     """
     from tqdm.auto import tqdm
 
-    from ..analysis import tv_denoise_best
-    from ..recipes import noisy_test_images
-
     out = {"sigmas": list(DENOISE_TV_SIGMAS), "size": DENOISE_TV_SIZE, "images": list(data.TEST_IMAGES)}
     bar = tqdm(total=len(DENOISE_TV_SIGMAS) * len(data.TEST_IMAGES), desc="TV denoising", disable=not progress)
     for s in DENOISE_TV_SIGMAS:
         x, y = noisy_test_images(s, size=DENOISE_TV_SIZE)
         best = []
         for xi, yi in zip(x, y):
-            best.append(tv_denoise_best(yi, xi, s))
+            best.append(analysis.tv_denoise_best(yi, xi, s))
             bar.update()
         out[f"{s:g}"] = {"psnr": [round(float(b["best_psnr"]), 4) for b in best],
                          "lam": [float(b["best_lam"]) for b in best]}
@@ -534,16 +531,13 @@ def _csgm_sweep(progress=False) -> dict:
     :math:`A = I` (``"plateau"``). Stored: ``"m"``, ``"csgm"`` and ``"baseline"`` (PSNR, ``(len(m), N)``,
     float64), ``"baseline_name"``, ``"plateau"``.
     """
-    from ..pretrained import load
-    from ..operators import Identity
-    from ..recipes import gan_test_images
     from .lecture2_gan import cs_sweep  # here, not at the top: lecture2_gan imports this module
 
-    generator = load("gan_generator")
+    generator = _load("gan_generator")
     x = gan_test_images(n_per_class=1)
     out = cs_sweep(generator, x, CSGM_SWEEP_M, baseline="tv", **CSGM_SWEEP)
     out["csgm"], out["baseline"] = torch.from_numpy(out["csgm"]), torch.from_numpy(out["baseline"])
-    closest, _ = solvers.csgm(Identity(tuple(x.shape[-2:])), x, generator, n_iter=CSGM_SWEEP["n_iter"],
+    closest, _ = solvers.csgm(op.Identity(tuple(x.shape[-2:])), x, generator, n_iter=CSGM_SWEEP["n_iter"],
                               restarts=CSGM_SWEEP["restarts"], candidates=CSGM_SWEEP["candidates"])
     out["plateau"] = float(metrics.psnr(closest, x).mean())
     return out
