@@ -66,6 +66,39 @@ def test_learned_gd_gradients_flow_through_the_operator(small):
     assert net.cnns[0][0].weight.grad.abs().sum() > 0
 
 
+def test_learned_gd_dual_cnns_start_as_landweber_and_act_on_the_residual(small):
+    """dual_width > 0: zero-initialised dual CNNs leave Landweber unchanged; non-zero ones change the
+    data gradient exactly by Aᵀ D(r, y/√L)/√L; the dual path is trained (gradients reach it)."""
+    A, x, y = small
+    torch.manual_seed(0)
+    net = LearnedGD(n_blocks=2, width=4, depth=2, memory=1, dual_width=4)
+    plain = LearnedGD(n_blocks=2, width=4, depth=2, memory=1)
+    L = A.norm() ** 2
+    with torch.no_grad():
+        expected = A.fbp(y)
+        for _ in range(2):
+            expected = expected - A.adjoint(A(expected) - y) / L
+        assert torch.allclose(net(y, A), expected, atol=1e-6)
+        assert torch.allclose(plain(y, A), expected, atol=1e-6)
+        # one block, a dual CNN whose last layer is a constant c: the residual moves by c everywhere
+        one = LearnedGD(n_blocks=1, width=4, depth=2, memory=0, dual_width=4)
+        one.duals[0][-1].bias.fill_(0.01)
+        x0 = A.fbp(y)
+        r = (A(x0) - y) / L ** 0.5 + 0.01
+        assert torch.allclose(one(y, A), x0 - A.adjoint(r) / L ** 0.5, atol=1e-5)
+    loss = ((net(y, A) - x) ** 2).sum()
+    loss.backward()
+    assert net.duals[0][-1].weight.grad.abs().sum() > 0
+    assert net.config()["dual_width"] == 4 and LearnedGD(**net.config()).dual_width == 4
+    assert sum(p.numel() for p in net.parameters()) > sum(p.numel() for p in plain.parameters())
+    # measurements that are not an image-shaped grid: a clear error
+    G = il.operators.GaussianSensing(100, (32, 32), seed=0)
+    assert len(G.out_shape) == 1
+    with pytest.raises(ValueError, match="dual_width"):
+        LearnedGD(n_blocks=1, width=4, dual_width=4, start="adjoint")(G(x), G)
+    assert LearnedGD(n_blocks=1, width=4, start="adjoint")(G(x), G).shape == x.shape   # no dual: any operator
+
+
 def test_ct_networks_take_another_angle_count_and_a_limited_range_at_call_time(small):
     _, x, _ = small
     torch.manual_seed(0)

@@ -742,6 +742,7 @@ CASES += [
     ("LearnedGD.memory", lambda v: LearnedGD(memory=v), "memory", st.sampled_from([-1, 2.5, "3", None, True, 17])),
     ("LearnedGD.step_init", lambda v: LearnedGD(step_init=v), "step_init", "positive"),
     ("LearnedGD.start", lambda v: LearnedGD(start=v), "start", st.sampled_from(["FBP", "", None, 3])),
+    ("LearnedGD.dual_width", lambda v: LearnedGD(dual_width=v), "dual_width", st.sampled_from([-1, 2.5, "3", None, True])),
     ("LearnedGD(y, A).y", lambda v: _LGD(v, _A_CT), "y", st.sampled_from([X, np.zeros((6, N)), "y", None,
                                                                           torch.full((6, N), NAN)])),
     ("LearnedGD(y, A).A", lambda v: _LGD(_Y_CT, v), "A", st.sampled_from([np.eye(N), "A", None, _A_MRI])),

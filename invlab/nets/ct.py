@@ -8,7 +8,11 @@ what gradient descent on :math:`\tfrac12\|Ax - y\|^2` does, plus what it learned
 The update is the *learned gradient* scheme of Adler & Öktem (2017): the CNN of block :math:`k`
 sees both the current iterate and the gradient of the data term, so it can decide per pixel how
 far to trust the data. Unlike :class:`~invlab.nets.UnrolledGD` (lecture 2), whose CNNs see only
-the iterate, this one also keeps a few *memory* channels from block to block.
+the iterate, this one also keeps a few *memory* channels from block to block. With
+``dual_width > 0`` each block also has a small CNN on the measurement grid that corrects the
+residual :math:`Ax - y` before it is back-projected, the dual half of the learned primal-dual
+scheme (Adler & Öktem 2018) in its simplest form: the network can learn a filter on the sinogram
+instead of using the plain back-projection :math:`A^{\top}`.
 
 References
 ----------
@@ -88,10 +92,22 @@ class LearnedGD(nn.Module):
         Initial :math:`\eta_k` (all blocks), in units of :math:`1/\|A\|^2`.
     start : {"fbp", "adjoint"}
         :math:`x_0`.
+    dual_width : int
+        Feature channels of a *dual* CNN per block on the measurement grid (0: none, the plain
+        learned gradient). With it, block :math:`k` first corrects the scaled residual
+        :math:`r_k = (A x_{k-1} - y)/\sqrt L` in data space, as the learned primal-dual scheme
+        (Adler & Öktem 2018) does,
+
+        .. math::
+            \tilde r_k = r_k + \mathrm{D}_k(r_k,\ y/\sqrt L), \qquad g_k = A^{\top}\tilde r_k / \sqrt L,
+
+        so the network can learn a filter on the sinogram (what the ramp filter of FBP does by
+        hand). :math:`\mathrm D_k` is a 3-layer CNN whose last convolution starts at zero: the
+        untrained network is still exactly Landweber. Needs 2-D measurements ``A.out_shape``.
     """
 
     def __init__(self, n_blocks: int = 6, width: int = 32, depth: int = 3, memory: int = 4,
-                 step_init: float = 1.0, start: str = "fbp"):
+                 step_init: float = 1.0, start: str = "fbp", dual_width: int = 0):
         super().__init__()
         self.n_blocks = check_int(n_blocks, "n_blocks", low=1, high=MAX_BLOCKS)
         self.width = check_int(width, "width", low=1)
@@ -99,15 +115,18 @@ class LearnedGD(nn.Module):
         self.memory = check_int(memory, "memory", low=0, high=16)
         self.step_init = check_real(step_init, "step_init", low=0, low_open=True)
         self.start_mode = check_choice(start, "start", ("fbp", "adjoint"))
-        check_size_budget(LearnedGD, n_blocks=n_blocks, width=width, depth=depth, memory=memory)
+        self.dual_width = check_int(dual_width, "dual_width", low=0)
+        check_size_budget(LearnedGD, n_blocks=n_blocks, width=width, depth=depth, memory=memory, dual_width=dual_width)
         self.log_step = nn.Parameter(torch.full((self.n_blocks,), math.log(self.step_init)))
         self.cnns = nn.ModuleList([zero_init_cnn(2 + self.memory, 1 + self.memory, self.width, self.depth)
                                    for _ in range(self.n_blocks)])
+        self.duals = nn.ModuleList([zero_init_cnn(2, 1, self.dual_width, 3) for _ in range(self.n_blocks)]
+                                   if self.dual_width else [])
 
     def config(self) -> dict:
         """The constructor arguments (stored by :mod:`invlab.pretrained`)."""
         return {"n_blocks": self.n_blocks, "width": self.width, "depth": self.depth, "memory": self.memory,
-                "step_init": self.step_init, "start": self.start_mode}
+                "step_init": self.step_init, "start": self.start_mode, "dual_width": self.dual_width}
 
     @property
     def steps(self) -> torch.Tensor:
@@ -126,14 +145,23 @@ class LearnedGD(nn.Module):
     def _run(self, y, A, n_blocks, keep):
         y, batch, dtype = check_reconstructor_input(self, y, A)
         n = self.n_blocks if n_blocks is None else check_int(n_blocks, "n_blocks", low=0, high=self.n_blocks)
+        if self.dual_width and len(A.out_shape) != 2:
+            raise ValueError(f"dual_width > 0 needs 2-D measurements (a sinogram: angles x detectors); "
+                             f"{type(A).__name__} gives shape {tuple(A.out_shape)}.")
         L = _norm2(A)
+        root = math.sqrt(L)
         eta = self.steps
         x = self.start(y, A).reshape(-1, 1, *A.in_shape)
         y = y.reshape(-1, *A.out_shape)
         mem = x.new_zeros(x.shape[0], self.memory, *A.in_shape)
         xs = [x.detach().clone()] if keep else None
         for k in range(n):
-            g = A._adjoint(A._forward(x[:, 0]) - y)[:, None] / L
+            if self.dual_width:
+                r = (A._forward(x[:, 0]) - y)[:, None] / root
+                r = r + self.duals[k](torch.cat([r, y[:, None] / root], dim=1))
+                g = A._adjoint(r[:, 0])[:, None] / root
+            else:
+                g = A._adjoint(A._forward(x[:, 0]) - y)[:, None] / L
             update = self.cnns[k](torch.cat([x, mem, g], dim=1))
             x = x - eta[k] * g + update[:, :1]
             mem = mem + update[:, 1:]

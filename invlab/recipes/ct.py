@@ -204,8 +204,8 @@ def ct_tv_best(A, y: torch.Tensor, x_true: torch.Tensor, lams=CT_TV_LAMS, n_iter
 CT_SETTINGS = {
     "ct_unet": dict(cls=UNetReconstructor, kwargs={"width": 16, "depth": 3, "input": "fbp"}, batch=8, steps=1300,
                     lr=2e-3),
-    "ct_unrolled": dict(cls=LearnedGD, kwargs={"n_blocks": 6, "width": 24, "depth": 3, "memory": 4}, batch=1,
-                        steps=4000, lr=2e-3),
+    "ct_unrolled": dict(cls=LearnedGD, kwargs={"n_blocks": 6, "width": 16, "depth": 3, "memory": 4, "dual_width": 32},
+                        batch=1, steps=5500, lr=2e-3),
 }
 
 
@@ -241,6 +241,16 @@ def _data(name: str) -> str:
             f"degrees, Gaussian noise {CT_NOISE:g} x max|Ax| per phantom")
 
 
+def _unrolled_description() -> str:
+    k = CT_SETTINGS["ct_unrolled"]["kwargs"]
+    dual = (f", and before it a 3-layer dual CNN (width {k['dual_width']}) that corrects the sinogram residual"
+            if k.get("dual_width") else "")
+    return (f"learned gradient descent (Adler & Oktem 2017) from the FBP: {k['n_blocks']} blocks, each a "
+            f"{k['depth']}-layer CNN (width {k['width']}) on the iterate, {k['memory']} memory channels and the "
+            f"normalised data gradient{dual} (learned primal-dual style); A and A^T in every block; "
+            "lecture 4 (CT, sparse view)")
+
+
 def _recipes(Recipe) -> dict:
     """The CT entries of :data:`invlab.recipes.RECIPES` (``Recipe`` passed in to avoid a cycle)."""
     return {
@@ -252,7 +262,5 @@ def _recipes(Recipe) -> dict:
         "ct_unrolled": Recipe(
             name="ct_unrolled", build=_build("ct_unrolled"), train=_train("ct_unrolled"), evaluate=ct_scores,
             metric="psnr_ellipses", data=_data("ct_unrolled"),
-            description="learned gradient descent (Adler & Oktem 2017) from the FBP: 6 blocks, each a 3-layer CNN "
-                        "(width 24) on the iterate, 4 memory channels and the normalised data gradient, A and A^T "
-                        "in every block; lecture 4 (CT, sparse view)"),
+            description=_unrolled_description()),
     }
