@@ -349,7 +349,7 @@ MR_SETTINGS = {
                            acceleration=6, batch=2, steps=1700, lr=1e-3),
     "mri_cascade_11x": dict(cls=Cascade, kwargs={"n_blocks": 5, "width": 32, "depth": 5, "nu": "learned"},
                             acceleration=11, batch=2, steps=1700, lr=1e-3),
-    "mri_unet_6x": dict(cls=MRIUNet, kwargs={"width": 16, "depth": 3}, acceleration=6, batch=8, steps=2400, lr=2e-3),
+    "mri_unet_6x": dict(cls=MRIUNet, kwargs={"width": 16, "depth": 3}, acceleration=6, batch=2, steps=7000, lr=2e-3),
     "mri_unet_11x": dict(cls=MRIUNet, kwargs={"width": 16, "depth": 3}, acceleration=11, batch=8, steps=2400,
                          lr=2e-3),
     "mri_cascade_6x_template": dict(cls=Cascade, kwargs={"n_blocks": 5, "width": 32, "depth": 5, "nu": "learned"},
