@@ -83,6 +83,17 @@ def test_every_recipe_has_a_shipped_file():
     assert set(RECIPES) <= set(pretrained.available())
 
 
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_shipped_manifest_entry_matches_its_recipe(name):
+    """The manifest is written when a network is trained; a recipe edited later (new constructor
+    arguments, a reworded description, a renamed data source) must not leave it describing another net."""
+    entry, recipe = pretrained.info(name), RECIPES[name]
+    assert entry["kwargs"] == recipe.build().config()
+    assert entry["description"] == recipe.description
+    assert entry["data"] == recipe.data
+    assert entry["command"] == f"python -m invlab.pretrained train {name}"
+
+
 @pytest.mark.background
 @pytest.mark.parametrize("name", pretrained.available())
 def test_shipped_file_reproduces_its_manifest_metric(name):

@@ -156,12 +156,10 @@ class LearnedGD(nn.Module):
         mem = x.new_zeros(x.shape[0], self.memory, *A.in_shape)
         xs = [x.detach().clone()] if keep else None
         for k in range(n):
+            r = (A._forward(x[:, 0]) - y)[:, None] / root      # residual, scaled so that g = A^T r / sqrt(L)
             if self.dual_width:
-                r = (A._forward(x[:, 0]) - y)[:, None] / root
                 r = r + self.duals[k](torch.cat([r, y[:, None] / root], dim=1))
-                g = A._adjoint(r[:, 0])[:, None] / root
-            else:
-                g = A._adjoint(A._forward(x[:, 0]) - y)[:, None] / L
+            g = A._adjoint(r[:, 0])[:, None] / root
             update = self.cnns[k](torch.cat([x, mem, g], dim=1))
             x = x - eta[k] * g + update[:, :1]
             mem = mem + update[:, 1:]

@@ -243,12 +243,10 @@ def _data(name: str) -> str:
 
 def _unrolled_description() -> str:
     k = CT_SETTINGS["ct_unrolled"]["kwargs"]
-    dual = (f", and before it a 3-layer dual CNN (width {k['dual_width']}) that corrects the sinogram residual"
-            if k.get("dual_width") else "")
     return (f"learned gradient descent (Adler & Oktem 2017) from the FBP: {k['n_blocks']} blocks, each a "
             f"{k['depth']}-layer CNN (width {k['width']}) on the iterate, {k['memory']} memory channels and the "
-            f"normalised data gradient{dual} (learned primal-dual style); A and A^T in every block; "
-            "lecture 4 (CT, sparse view)")
+            f"normalised data gradient, and before it a 3-layer dual CNN (width {k['dual_width']}) that corrects "
+            "the sinogram residual (learned primal-dual style); A and A^T in every block; lecture 4 (CT, sparse view)")
 
 
 def _recipes(Recipe) -> dict:

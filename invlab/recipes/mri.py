@@ -8,7 +8,7 @@ standard deviation :data:`MR_NOISE` per sample (:func:`mr_measure`). Masks are C
 (:func:`~invlab.operators.cartesian_mask`) with a fully sampled centre, at the accelerations of
 Schlemper et al. (:data:`MR_ACCELERATIONS`).
 
-Data (:func:`invlab._mr.mr_slices`): training on the MNI152 template and Colin27 (with its skull)
+Data (:func:`invlab.data.mr_slices`): training on the MNI152 template and Colin27 (with its skull)
 in all three orientations, with augmentation; testing on a real slice of another person
 (:func:`invlab._mr.mr_test_slice`, over several mask seeds) and, as the in-distribution
 reference, on the held-out axial slab of each training volume. Scores are PSNR of the magnitude
@@ -111,7 +111,7 @@ def _names(value, what: str, allowed: tuple) -> tuple:
 def mr_training_images(subjects=_mr.MR_SUBJECTS, brain_only="both", orientations=_mr.MR_ORIENTATIONS) -> torch.Tensor:
     """Every training image of ``subjects`` in ``orientations`` (default: all three), ``(N, 128, 128)``.
 
-    :func:`invlab._mr.mr_slices` with ``split="train"``: no voxel of a held-out slab.
+    :func:`invlab.data.mr_slices` with ``split="train"``: no voxel of a held-out slab.
     ``brain_only`` applies to Colin27 (the template is skull-stripped already): ``False`` its
     whole head, ``True`` its brain, ``"both"`` both copies, since scans come both ways (raw, or
     skull-stripped by a preprocessing pipeline) and a network should not fail on either.
@@ -427,7 +427,7 @@ def _data(name: str) -> str:
     where = "all three orientations" if tuple(orient) == _mr.MR_ORIENTATIONS else "/".join(orient) + " slices only"
     aug = ("left-right flips and intensity a*m^gamma (a in [0.7, 1.1], gamma in [0.7, 1.4])"
            if s.get("augment", True) else "no augmentation (no flips, no intensity change)")
-    return (f"{who} (invlab._mr.mr_slices, train split: {where}, no voxel of the held-out slabs), "
+    return (f"{who} (invlab.data.mr_slices, train split: {where}, no voxel of the held-out slabs), "
             f"{MR_SIZE}x{MR_SIZE} on a {_mr.MR_FOV} mm field of view, {aug}, smooth random phase, a fresh "
             f"batch of {s['batch']} and a fresh random Cartesian mask at {s['acceleration']}x "
             f"(centre {MR_CENTER[s['acceleration']]:g}) every step from a generator seeded 0, complex k-space noise "

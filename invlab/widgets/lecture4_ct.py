@@ -493,7 +493,7 @@ class UnrolledPanel(W.VBox):
         (self.l_net,) = a0.plot([], [], "o-", ms=4, lw=1.5, label="learned GD")
         (self.l_plain,) = a0.plot([], [], "s--", ms=3, lw=1.2, color="0.45", label="same steps, no CNN")
         self.mark = a0.axvline(K, color="C3", lw=1.2)
-        a0.legend(loc="upper left", framealpha=0.9)
+        a0.legend(loc="upper left", framealpha=0.9, fontsize=8)
         a0.set_xlim(-0.3, K + 0.3)
         steps = net.steps.detach().double().numpy()
         a1.bar(np.arange(1, K + 1), steps, color="C0")
@@ -550,7 +550,8 @@ class UnrolledPanel(W.VBox):
         self.l_plain.set_data(range(K + 1), r["plain"])
         a0 = self.plot.axes[0]
         vals = r["psnr"] + r["plain"]
-        a0.set_ylim(np.floor(min(vals)) - 0.5, np.ceil(max(vals)) + 0.5)
+        lo, hi = np.floor(min(vals)) - 0.5, np.ceil(max(vals)) + 0.5
+        a0.set_ylim(lo, lo + (hi - lo) / 0.72)   # the curves in the lower 72 %, the legend above them
         self.mark.set_xdata([k, k])
         self.plot.refresh(full=True)
         self.psnr = r["psnr"]
