@@ -14,7 +14,10 @@ PSNR and SSIM with a 4-pixel border cropped (``invlab.recipes.sr_scores``):
 * the seven framework networks (``sr_<framework>_x<f>``; the progressive x4 network's first stage
   also at x2), each also as a geometric self-ensemble (``invlab.nets.SelfEnsemble``: the mean over
   the 8 flips/transposes of y, 8 times the cost), and the two loss variants of ``sr_post_x4`` with
-  the sharpness ratio.
+  the sharpness ratio;
+* each network, alone and self-ensembled, followed by the exact projection onto the images
+  consistent with y (``Downsample.project``: noise-free y, so it can only bring an estimate closer
+  to the truth) — how much of the remaining error is in the operator's range.
 
 Also the forward time of each network at 256x256 output on 1 thread (median of 7).
 
@@ -125,7 +128,31 @@ def quality(recompute):
               f"({'yes' if nets[best] >= tv + 0.5 else 'NO'}, needs +0.5); with the self-ensemble: {best_se} "
               f"{ens[best_se] - tv:+.2f} dB ({'yes' if ens[best_se] >= tv + 0.5 else 'NO'}); the ensemble's gain "
               f"per network: {', '.join(f'{m[:-len(SE)]} {ens[m] - nets[m[:-len(SE)]]:+.2f}' for m in ens)}")
+        projection_table(f, tv)
     return results
+
+
+def projection_table(f, tv):
+    """Each network followed by the exact projection onto {x : Ax = y} (``Downsample.project``; y is noise-free, so
+    the truth is in that set and the projection can only lower the error), alone and after the self-ensemble."""
+    A, x, y = recipes.sr_test_set(f)
+    rows, best = [], (-float("inf"), "")
+    for (kind, g), name in NETS.items():
+        if g != f:
+            continue
+        net = il.pretrained.load(name)
+        row = [name]
+        for model in (net, il.nets.SelfEnsemble(net)):
+            with torch.no_grad():
+                out = model(y[:, None])[:, 0]
+            p0, p1 = (statistics.mean(score(o, x)[0]) for o in (out, A.project(out, y)))
+            row += [f"{p0:.2f}", f"{p1:.2f}", f"{p1 - p0:+.2f}"]
+            best = max(best, (p1, name + (SE if isinstance(model, il.nets.SelfEnsemble) else "") + " + projection"))
+        rows.append(row)
+    print(f"\nx{f}: each network, then the exact projection onto the images consistent with y (mean PSNR dB):")
+    table(["network", "plain", "+ projection", "gain", "self-ensemble", "+ projection", "gain"], rows)
+    print(f"   best with the projection: {best[1]} {best[0]:.2f} dB, {best[0] - tv:+.2f} over TV-SR "
+          f"({'yes' if best[0] >= tv + 0.5 else 'NO'}, needs +0.5)")
 
 
 def losses_table():

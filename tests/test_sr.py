@@ -98,6 +98,44 @@ def test_checkerboard_patterns():
         assert float(SR.checkerboard(method, 4, 2, size=10, init="random")[6:14, 6:14].std()) > 0.05, method
 
 
+# ------------------------------------------------------------------ projection onto the consistent images
+
+@pytest.mark.parametrize("factor,sigma", [(2, None), (4, None), (3, 0.0), (2, 1.5)])
+def test_downsample_project_equals_the_dense_least_squares_projection(factor, sigma):
+    """P(x) = x - A^+(Ax - y), with the pseudo-inverse of the explicit matrix as the reference."""
+    A = op.Downsample((12, 12), factor, sigma=sigma)
+    M = torch.stack([A(e.reshape(12, 12)).reshape(-1) for e in torch.eye(144)], 1).double()   # (h w, 144)
+    x, xt = _rand(2, 12, 12, seed=1).float(), _rand(2, 12, 12, seed=2).float()
+    y = A(xt)
+    ref = x.double().reshape(2, -1) - (torch.linalg.pinv(M) @ (M @ x.double().reshape(2, -1).T - y.double().reshape(2, -1).T)).T
+    out = A.project(x, y)
+    assert out.dtype == x.dtype and out.shape == x.shape
+    torch.testing.assert_close(out.double().reshape(2, -1), ref, atol=1e-4, rtol=0)   # float32 arithmetic
+
+
+def test_downsample_project_is_consistent_idempotent_and_never_moves_away_from_the_truth():
+    A = op.Downsample((64, 64), 4)
+    xt = _rand(3, 64, 64, seed=3).float()
+    y = A(xt)
+    x = xt + 0.3 * _rand(3, 64, 64, seed=4).float()   # any estimate, e.g. a network's output
+    P = A.project(x, y)
+    torch.testing.assert_close(A(P), y, atol=1e-5, rtol=0)                 # data consistent
+    torch.testing.assert_close(A.project(P, y), P, atol=1e-5, rtol=0)      # a projection
+    torch.testing.assert_close(A.project(xt, y), xt, atol=1e-5, rtol=0)    # the truth is a fixed point
+    e0, e1, step = ((x - xt).norm(dim=(-2, -1)) ** 2, (P - xt).norm(dim=(-2, -1)) ** 2,
+                    (P - x).norm(dim=(-2, -1)) ** 2)
+    torch.testing.assert_close(e1, e0 - step, rtol=1e-4, atol=0)          # Pythagoras: orthogonal
+    assert bool((step > 0).all()) and bool((e1 < e0).all())
+
+
+def test_downsample_project_refuses_a_blur_that_makes_a_a_star_singular():
+    A = op.Downsample((32, 32), 2, sigma=4.0)
+    with pytest.raises(ValueError, match="singular"):
+        A.project(torch.zeros(32, 32), torch.zeros(16, 16))
+    with pytest.raises(TypeError, match="real"):
+        op.Downsample((32, 32), 2).project(torch.zeros(32, 32, dtype=torch.complex64), torch.zeros(16, 16))
+
+
 # ------------------------------------------------------------------ the four frameworks
 
 @pytest.mark.parametrize("name", list(recipes.SR_SETTINGS))
