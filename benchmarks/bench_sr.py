@@ -16,7 +16,7 @@ PSNR and SSIM with a 4-pixel border cropped (``invlab.recipes.sr_scores``):
   the 8 flips/transposes of y, 8 times the cost), and the two loss variants of ``sr_post_x4`` with
   the sharpness ratio;
 * each network, alone and self-ensembled, followed by the exact projection onto the images
-  consistent with y (``Downsample.project``: noise-free y, so it can only bring an estimate closer
+  consistent with y (``sr_scores(..., project=True)``: noise-free y, so it can only bring an estimate closer
   to the truth) — how much of the remaining error is in the operator's range.
 
 Also the forward time of each network at 256x256 output on 1 thread (median of 7).
@@ -133,21 +133,19 @@ def quality(recompute):
 
 
 def projection_table(f, tv):
-    """Each network followed by the exact projection onto {x : Ax = y} (``Downsample.project``; y is noise-free, so
-    the truth is in that set and the projection can only lower the error), alone and after the self-ensemble."""
-    A, x, y = recipes.sr_test_set(f)
+    """Each network followed by the exact projection onto {x : Ax = y} (``sr_scores(..., project=True)``; y is
+    noise-free, so the truth is in that set and the projection can only lower the error), alone and after the
+    self-ensemble."""
     rows, best = [], (-float("inf"), "")
     for (kind, g), name in NETS.items():
         if g != f:
             continue
         net = il.pretrained.load(name)
         row = [name]
-        for model in (net, il.nets.SelfEnsemble(net)):
-            with torch.no_grad():
-                out = model(y[:, None])[:, 0]
-            p0, p1 = (statistics.mean(score(o, x)[0]) for o in (out, A.project(out, y)))
+        for model, label in ((net, name), (il.nets.SelfEnsemble(net), name + SE)):
+            p0, p1 = (recipes.sr_scores(model, f, project=pr)["psnr"] for pr in (False, True))
             row += [f"{p0:.2f}", f"{p1:.2f}", f"{p1 - p0:+.2f}"]
-            best = max(best, (p1, name + (SE if isinstance(model, il.nets.SelfEnsemble) else "") + " + projection"))
+            best = max(best, (p1, label + " + projection"))
         rows.append(row)
     print(f"\nx{f}: each network, then the exact projection onto the images consistent with y (mean PSNR dB):")
     table(["network", "plain", "+ projection", "gain", "self-ensemble", "+ projection", "gain"], rows)

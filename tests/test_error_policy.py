@@ -729,6 +729,7 @@ CASES += [
     ("sr_scores.net", lambda v: recipes.sr_scores(v, 2, size=16), "net", st.sampled_from([None, "net", 3])),
     ("sr_scores.factor", lambda v: recipes.sr_scores(lambda y: y, v, size=16), "factor",
      st.sampled_from([None, 0, 2.5, "2"])),
+    ("sr_scores.project", lambda v: recipes.sr_scores(lambda y: y, 2, size=16, project=v), "project", "bool"),
     ("sr_batches.factor", lambda v: recipes.sr_batches(v), "factor", "count"),
     ("sr_batches.patch", lambda v: recipes.sr_batches(2, v), "patch", KINDS["count"] | st.sampled_from([1, 33])),
     ("sr_loss.net", lambda v: recipes.sr_loss(v, (X[None, None, ::2, ::2], X[None, None])), "net",

@@ -104,7 +104,7 @@ def test_checkerboard_patterns():
 def test_downsample_project_equals_the_dense_least_squares_projection(factor, sigma):
     """P(x) = x - A^+(Ax - y), with the pseudo-inverse of the explicit matrix as the reference."""
     A = op.Downsample((12, 12), factor, sigma=sigma)
-    M = torch.stack([A(e.reshape(12, 12)).reshape(-1) for e in torch.eye(144)], 1).double()   # (h w, 144)
+    M = A.to_matrix()   # (h w, 144), float64
     x, xt = _rand(2, 12, 12, seed=1).float(), _rand(2, 12, 12, seed=2).float()
     y = A(xt)
     ref = x.double().reshape(2, -1) - (torch.linalg.pinv(M) @ (M @ x.double().reshape(2, -1).T - y.double().reshape(2, -1).T)).T
@@ -126,6 +126,18 @@ def test_downsample_project_is_consistent_idempotent_and_never_moves_away_from_t
                     (P - x).norm(dim=(-2, -1)) ** 2)
     torch.testing.assert_close(e1, e0 - step, rtol=1e-4, atol=0)          # Pythagoras: orthogonal
     assert bool((step > 0).all()) and bool((e1 < e0).all())
+
+
+def test_sr_scores_project_scores_the_projected_output():
+    """project=True scores P_y(net(y)): the nearest-neighbour upsampler gains, and a consistent output is left alone."""
+    A, x, y = recipes.sr_test_set(4, size=64)
+    near = lambda v: A.interpolate(v, "nearest")   # noqa: E731
+    plain, proj = recipes.sr_scores(near, 4, size=64), recipes.sr_scores(near, 4, size=64, project=True)
+    assert proj["psnr"] > plain["psnr"]
+    exact = recipes.sr_scores(lambda v: A.project(near(v), v), 4, size=64)
+    assert recipes.sr_scores(lambda v: A.project(near(v), v), 4, size=64, project=True)["psnr"] == pytest.approx(
+        exact["psnr"], abs=1e-3)
+    assert proj["psnr"] == pytest.approx(exact["psnr"], abs=1e-3)
 
 
 def test_downsample_project_refuses_a_blur_that_makes_a_a_star_singular():

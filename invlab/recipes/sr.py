@@ -63,21 +63,27 @@ def _crop(x: torch.Tensor, border: int = SR_BORDER) -> torch.Tensor:
     return x[..., border:x.shape[-2] - border, border:x.shape[-1] - border]
 
 
-def sr_scores(net, factor: int | None = None, size: int = 256) -> dict:
+def sr_scores(net, factor: int | None = None, size: int = 256, project: bool = False) -> dict:
     """Held-out PSNR and SSIM of ``net(y)`` (clipped to :math:`[0, 1]`, :data:`SR_BORDER` px cropped) on :func:`sr_test_set`.
 
     ``net`` is a super-resolution network (``net(y, factor=...)``) or any callable
-    ``net(y) -> x`` on ``(5, h, w)`` stacks; ``factor`` defaults to ``net.factor``. Returns
-    ``{"psnr": mean dB, "ssim": mean, "per_image": {"psnr": [...], "ssim": [...]}}``.
+    ``net(y) -> x`` on ``(5, h, w)`` stacks; ``factor`` defaults to ``net.factor``. With
+    ``project=True`` the output is first projected onto the images consistent with ``y``,
+    :math:`P_y(\\hat x) = \\hat x + A^{*}(AA^{*})^{-1}(y - A\\hat x)`
+    (:meth:`~invlab.operators.Downsample.project`; ``y`` is noise-free, so this can only lower the
+    error). Returns ``{"psnr": mean dB, "ssim": mean, "per_image": {"psnr": [...], "ssim": [...]}}``.
     """
+    project = check_bool(project, "project")
     if not callable(net):
         raise TypeError(f"net must be a callable network, got {type(net).__name__}.")
     factor = getattr(net, "factor", None) if factor is None else factor
     if factor is None:
         raise ValueError("factor is needed for a callable without a .factor attribute.")
-    _, x, y = sr_test_set(factor, size)
+    A, x, y = sr_test_set(factor, size)
     with torch.no_grad():
         out = net(y, factor=factor) if isinstance(net, torch.nn.Module) else net(y)
+    if project:
+        out = A.project(out, y)
     xh = _crop(out.clamp(0, 1))
     p = [float(v) for v in psnr(xh, _crop(x))]
     s = [float(v) for v in ssim(xh, _crop(x))]
