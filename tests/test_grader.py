@@ -268,3 +268,34 @@ def test_children_as_another_user_cannot_read_or_write_the_graders_files(tmp_pat
     assert [(r.exercise, r.result) for r in rows] == [("adjoint_mismatch", "passed"), ("psnr_db", "passed")]
     assert rows[0].notebook.endswith(" s")  # no cell raised: the read failed quietly, the assert held
     assert sorted(p.name for p in secret.iterdir()) == ["answer.txt"]
+
+
+def test_sandbox_removal_outlasts_a_process_still_writing_into_it(tmp_path):
+    """A dying child may add files while the tree is removed (rmdir then fails: not empty); the sandbox
+    must still be gone when the removal returns."""
+    import threading
+    from invlab.coursework.grader import _remove_tree
+    base = tmp_path / "invlab-grade-x"
+    work = base / "work"
+    work.mkdir(parents=True)
+    stop = time.monotonic() + 0.5
+    started = threading.Event()
+
+    def writer():   # writes into the sandbox for half a second (it never re-creates a removed folder)
+        i = 0
+        while time.monotonic() < stop:
+            try:
+                (work / f"late{i}.txt").write_text("x")
+            except OSError:
+                pass
+            i += 1
+            if i == 50:
+                started.set()
+        started.set()
+    t = threading.Thread(target=writer)
+    t.start()
+    started.wait()
+    _remove_tree(base)
+    gone = not base.exists()
+    t.join()
+    assert gone

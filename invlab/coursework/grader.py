@@ -275,8 +275,13 @@ def _run_child(job: _Job, cfg: dict, user) -> dict:
         _remove_tree(base)
 
 
-def _remove_tree(path: Path) -> None:
-    """Remove the sandbox folder, even where the notebook took the permissions away."""
+def _remove_tree(path: Path, patience: float = 10.0) -> None:
+    """Remove the sandbox folder, even where the notebook took the permissions away.
+
+    A process of the notebook's group may still be dying after its SIGKILL (a kill is delivered
+    asynchronously) and write a last file while the tree is removed, so that removing a folder fails
+    with "not empty"; the removal is repeated until the folder is gone or ``patience`` seconds passed.
+    """
     def retry(func, p, exc_info):
         try:
             os.chmod(os.path.dirname(p), 0o700)
@@ -284,10 +289,15 @@ def _remove_tree(path: Path) -> None:
             func(p)
         except OSError:
             pass
-    if sys.version_info >= (3, 12):
-        shutil.rmtree(path, onexc=retry)
-    else:
-        shutil.rmtree(path, onerror=retry)
+    deadline = time.monotonic() + patience
+    while True:
+        if sys.version_info >= (3, 12):
+            shutil.rmtree(path, onexc=retry)
+        else:
+            shutil.rmtree(path, onerror=retry)
+        if not os.path.lexists(path) or time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
 
 
 def _notes(res: dict, data: dict | None) -> str:
